@@ -1,0 +1,55 @@
+"""Checking an uploaded document: size, and that a PDF is really a PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import IO
+
+from django.conf import settings
+
+from cvas.core.errors import InvalidInput
+
+_SAFE = re.compile(r"[^\w.\- ()]+")
+
+
+def safe_display_name(name: str) -> str:
+    """The uploader's file name, only for display: no path, no control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFKC", base)
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = _SAFE.sub("_", base).strip(" .") or "document.pdf"
+    return base[:200]
+
+
+def check_pdf(stream: IO[bytes], *, size: int, field: str = "file") -> str:
+    """Refuse anything that is not a PDF within the size limit; return its SHA-256."""
+    limit = settings.DOCUMENT_MAX_BYTES
+    if size <= 0:
+        raise InvalidInput(f"{field}: the file is empty", details=[{"field": field, "reason": "empty file"}])
+    if size > limit:
+        raise InvalidInput(
+            f"{field}: the file is {size:,} bytes; the limit is {limit:,}",
+            details=[{"field": field, "reason": f"larger than {limit} bytes"}],
+        )
+    stream.seek(0)
+    head = stream.read(1024)
+    if not head.startswith(b"%PDF-"):
+        raise InvalidInput(
+            f"{field}: not a PDF (its content does not start with %PDF-)",
+            details=[{"field": field, "reason": "not a PDF document"}],
+        )
+    stream.seek(max(0, size - 2048))
+    tail = stream.read()
+    if b"%%EOF" not in tail:
+        raise InvalidInput(
+            f"{field}: the PDF is incomplete (no end-of-file marker)",
+            details=[{"field": field, "reason": "truncated PDF"}],
+        )
+    stream.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1 << 16), b""):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
