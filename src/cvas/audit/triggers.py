@@ -7,7 +7,7 @@ from typing import Any
 PG_UP = [
     """CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN
-  RAISE EXCEPTION 'audit_auditevent is append-only (% refused)', TG_OP;
+  RAISE EXCEPTION USING MESSAGE = 'audit_auditevent is append-only (' || TG_OP || ' refused)';
 END;
 $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_auditevent
