@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -114,8 +115,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-    # A file, not shared-cache memory, so that tests with several threads see real locking.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-cvas.sqlite3")}
+    # A file, not shared-cache memory, so that tests with several threads see real locking;
+    # one per test process, so that two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-cvas-{os.getpid()}.sqlite3")}
+elif env_str("CVAS_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("CVAS_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

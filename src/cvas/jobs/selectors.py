@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +26,10 @@ class JobState:
 
 def job_get(job_id: str) -> JobState:
     try:
+        uuid.UUID(job_id)
         result = default_task_backend.get_result(job_id)
-    except (TaskResultDoesNotExist, ValueError, Exception) as exc:  # a malformed id is "not found" too
-        if isinstance(exc, TaskResultDoesNotExist | ValueError) or "does not exist" in str(exc).lower() or "uuid" in str(exc).lower():
-            raise NotFound(f"No job {job_id}.") from exc
-        raise
+    except (TaskResultDoesNotExist, ValueError):  # a malformed id is "not found" too
+        raise NotFound(f"No job {job_id}.") from None
     status = str(result.status)
     return JobState(
         id=str(result.id),

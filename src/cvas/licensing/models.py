@@ -32,7 +32,7 @@ class Regime(models.Model):
     licensing_open = models.BooleanField(
         default=True, help_text="Whether class licences for VPN providers are granted under this regime."
     )
-    permitted_categories = models.JSONField(default=list, help_text="Subscriber categories licensees may serve.")
+    permitted_categories = models.JSONField(default=list, blank=True, help_text="Subscriber categories licensees may serve.")
     end_user_registration_required = models.BooleanField(
         default=False, help_text="End users must register their IP addresses or mobile numbers themselves."
     )
@@ -42,9 +42,9 @@ class Regime(models.Model):
     fees = models.JSONField(default=dict, blank=True)
     conditions_en = models.TextField(blank=True)
     conditions_ur = models.TextField(blank=True)
-    sources = models.JSONField(default=list, help_text="Where each fact comes from.")
+    sources = models.JSONField(default=list, blank=True, help_text="Where each fact comes from.")
     assumptions = models.JSONField(
-        default=list, help_text="Names of the fields whose values are assumptions, not published facts."
+        default=list, blank=True, help_text="Names of the fields whose values are assumptions, not published facts."
     )
     created_at = models.DateTimeField(default=timezone.now)
 

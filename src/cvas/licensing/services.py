@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -736,7 +737,11 @@ def regime_upsert(*, actor: Actor, code: str, values: dict[str, Any]) -> tuple[R
         if key not in REGIME_FIELDS:
             raise InvalidInput(f"{key}: not a field of a regime", details=[{"field": key, "reason": "unknown field"}])
         setattr(regime, key, value)
-    regime.full_clean(exclude=["code"] if not created else None)
+    try:
+        regime.full_clean(exclude=["code"] if not created else None)
+    except ValidationError as exc:
+        details = [{"field": f, "reason": " ".join(str(m) for m in msgs)} for f, msgs in exc.message_dict.items()]
+        raise InvalidInput("; ".join(f"{d['field']}: {d['reason']}" for d in details), details=details) from None
     if not created and before == snapshot(regime):
         return regime, False
     _check_regime_overlap(regime)

@@ -1,0 +1,31 @@
+"""`cvas demo`: load synthetic demo data and print the demo accounts. Idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cvas import demo
+from cvas.accounts.choices import StaffRole
+from cvas.core.commands import ActorCommand
+from cvas.core.errors import DomainError
+
+
+class Command(ActorCommand):
+    help = "Add synthetic demo data (marked as demo, never mixed with the public record) and demo accounts."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        principal = self.principal(options)
+        try:
+            principal.require_role(StaffRole.ADMINISTRATOR)
+            result = demo.load(actor=principal.actor)
+        except DomainError as exc:
+            raise self.fail(exc) from exc
+        if result["created"]:
+            for label in result["created"]:
+                self.stdout.write(f"demo data added: {label}")
+        else:
+            self.stdout.write("demo data already present: nothing changed")
+        self.stdout.write("\nDemo accounts (sign in at /accounts/login/), all with the password "
+                          f"{result['password']!r}:")
+        for email, _, what in result["accounts"]:
+            self.stdout.write(f"  {email:<28} {what}")
