@@ -28,7 +28,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def _fast_hashing(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "uploads"
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
 
 
 def pdf_upload(name: str = "certificate.pdf", content: bytes = PDF) -> SimpleUploadedFile:
@@ -44,8 +46,15 @@ def seeded(db: Any) -> dict[str, int]:
 def make_user(db: Any) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(email: str | None = None, *, roles: tuple[str, ...] = (), password: str = "correct horse battery") -> User:
-        user = User.objects.create_user(email=email or f"user{next(counter)}@example.test", password=password)
+    def make(
+        email: str | None = None,
+        *,
+        roles: tuple[str, ...] = (),
+        password: str = "correct horse battery",
+    ) -> User:
+        user = User.objects.create_user(
+            email=email or f"user{next(counter)}@example.test", password=password
+        )
         for role in roles:
             role_grant(actor=SYSTEM, user=user, role=role)
         return user
@@ -57,10 +66,19 @@ def make_user(db: Any) -> Callable[..., User]:
 def make_org(db: Any) -> Callable[..., Organisation]:
     counter = iter(range(1, 10_000))
 
-    def make(name: str | None = None, *, kind: str = OrganisationKind.COMPANY, members: tuple[User, ...] = (),
-             managers: tuple[User, ...] = ()) -> Organisation:
-        org = organisation_create(actor=SYSTEM, name=name or f"Provider {next(counter)} Pvt Ltd", kind=kind,
-                                  contact_email="contact@provider.test")
+    def make(
+        name: str | None = None,
+        *,
+        kind: str = OrganisationKind.COMPANY,
+        members: tuple[User, ...] = (),
+        managers: tuple[User, ...] = (),
+    ) -> Organisation:
+        org = organisation_create(
+            actor=SYSTEM,
+            name=name or f"Provider {next(counter)} Pvt Ltd",
+            kind=kind,
+            contact_email="contact@provider.test",
+        )
         for u in members:
             membership_set(actor=SYSTEM, organisation=org, user=u, role=MembershipRole.MEMBER)
         for u in managers:
@@ -71,7 +89,9 @@ def make_org(db: Any) -> Callable[..., Organisation]:
 
 
 @pytest.fixture
-def world(db: Any, seeded: Any, make_user: Callable[..., User], make_org: Callable[..., Organisation]) -> dict[str, Any]:
+def world(
+    db: Any, seeded: Any, make_user: Callable[..., User], make_org: Callable[..., Organisation]
+) -> dict[str, Any]:
     """Two provider organisations, a network operator, and one account per role."""
     w: dict[str, Any] = {}
     w["member_a"] = make_user("a@provider-a.test")
@@ -79,7 +99,9 @@ def world(db: Any, seeded: Any, make_user: Callable[..., User], make_org: Callab
     w["operator"] = make_user("noc@isp.test")
     w["org_a"] = make_org("Provider A Pvt Ltd", managers=(w["member_a"],))
     w["org_b"] = make_org("Provider B Pvt Ltd", managers=(w["member_b"],))
-    w["isp"] = make_org("Indus Fibre ISP", kind=OrganisationKind.NETWORK_OPERATOR, members=(w["operator"],))
+    w["isp"] = make_org(
+        "Indus Fibre ISP", kind=OrganisationKind.NETWORK_OPERATOR, members=(w["operator"],)
+    )
     w["officer"] = make_user("officer@regulator.test", roles=(StaffRole.LICENSING_OFFICER,))
     w["compliance"] = make_user("compliance@regulator.test", roles=(StaffRole.COMPLIANCE_OFFICER,))
     w["admin"] = make_user("admin@regulator.test", roles=(StaffRole.ADMINISTRATOR,))
@@ -104,7 +126,9 @@ COMPLETE = {
 def complete_application(world: dict[str, Any]) -> Callable[..., Application]:
     from cvas.licensing.services import application_create
 
-    def make(org: Organisation | None = None, user: User | None = None, **overrides: Any) -> Application:
+    def make(
+        org: Organisation | None = None, user: User | None = None, **overrides: Any
+    ) -> Application:
         org = org or world["org_a"]
         user = user or world["member_a"]
         data = {**COMPLETE, **overrides}
@@ -116,11 +140,18 @@ def complete_application(world: dict[str, Any]) -> Callable[..., Application]:
     return make
 
 
-def api_key_for(user: User, org: Organisation | None, scopes: list[str], days: int = 30) -> tuple[ApiKey, str]:
+def api_key_for(
+    user: User, org: Organisation | None, scopes: list[str], days: int = 30
+) -> tuple[ApiKey, str]:
     from django.utils import timezone
 
-    return api_key_create(principal=principal(user), name="test key", scopes=scopes,
-                          expires_at=timezone.now() + dt.timedelta(days=days), organisation=org)
+    return api_key_create(
+        principal=principal(user),
+        name="test key",
+        scopes=scopes,
+        expires_at=timezone.now() + dt.timedelta(days=days),
+        organisation=org,
+    )
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -138,7 +169,6 @@ def client_for() -> Callable[[User], Client]:
 
 
 _ = io
-
 
 
 @pytest.fixture(autouse=True, scope="session")

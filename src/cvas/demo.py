@@ -6,8 +6,8 @@ demo data; none is ever mixed with the public record. Idempotent: a scenario alr
 from __future__ import annotations
 
 import dataclasses
-import zlib
 import datetime as dt
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -63,7 +63,10 @@ def _org(actor: Actor, name: str, kind: str) -> Organisation:
     if org is not None:
         return org
     return organisation_create(
-        actor=actor, name=name, kind=kind, is_demo=True,
+        actor=actor,
+        name=name,
+        kind=kind,
+        is_demo=True,
         registration_number="DEMO-" + "".join(w[0] for w in name.split()).upper(),
         contact_email=f"contact@{name.split()[0].lower()}.{DEMO_DOMAIN}",
         address="Synthetic address, Islamabad (demo data)",
@@ -95,11 +98,15 @@ def _draft(p: Principal, org: Organisation, content: dict[str, Any]) -> Applicat
     return app
 
 
-def _licensed(people: People, who: Principal, org: Organisation, content: dict[str, Any]) -> Licence:
+def _licensed(
+    people: People, who: Principal, org: Organisation, content: dict[str, Any]
+) -> Licence:
     app = _draft(who, org, content)
     lic.application_submit(principal=who, application=app)
     lic.application_take(principal=people.officer, application=app)
-    return lic.application_approve(principal=people.officer, application=app, reason="Meets the conditions (demo).")
+    return lic.application_approve(
+        principal=people.officer, application=app, reason="Meets the conditions (demo)."
+    )
 
 
 def _move_dates_into_past(actor: Actor, licence: Licence, *, issued: dt.date) -> None:
@@ -108,29 +115,52 @@ def _move_dates_into_past(actor: Actor, licence: Licence, *, issued: dt.date) ->
     licence.issued_on = issued
     licence.expires_on = pk_today() - dt.timedelta(days=3)
     licence.save(update_fields=["issued_on", "expires_on"])
-    audit_record(actor=actor, action="demo.move_dates", obj=licence, before=before, after=snapshot(licence),
-                 reason="Synthetic demo data: dates moved into the past to show an expired licence.")
+    audit_record(
+        actor=actor,
+        action="demo.move_dates",
+        obj=licence,
+        before=before,
+        after=snapshot(licence),
+        reason="Synthetic demo data: dates moved into the past to show an expired licence.",
+    )
 
 
 def _scenario_falcon(actor: Actor, people: People) -> None:
     org = Organisation.objects.get(name="Falcon Secure Networks Pvt Ltd")
-    _licensed(people, people.provider, org, _content("Falcon Shield VPN", "falconshield.example", PREFIXES["falcon"]))
+    _licensed(
+        people,
+        people.provider,
+        org,
+        _content("Falcon Shield VPN", "falconshield.example", PREFIXES["falcon"]),
+    )
 
 
 def _scenario_indigo(actor: Actor, people: People) -> None:
     org = _org(actor, "Indigo Tunnel SMC-Pvt Ltd", OrganisationKind.SMC_PRIVATE)
-    membership_set(actor=actor, organisation=org, user=people.provider.user, role=MembershipRole.MANAGER)  # type: ignore[arg-type]
+    membership_set(
+        actor=actor, organisation=org, user=people.provider.user, role=MembershipRole.MANAGER
+    )  # type: ignore[arg-type]
     who = Principal.for_user(people.provider.user)
-    licence = _licensed(people, who, org, _content("Indigo Tunnel", "indigotunnel.example", PREFIXES["indigo"]))
-    lic.licence_suspend(principal=people.officer, licence=licence,
-                        reason="Quarterly return not filed (demo).")
+    licence = _licensed(
+        people, who, org, _content("Indigo Tunnel", "indigotunnel.example", PREFIXES["indigo"])
+    )
+    lic.licence_suspend(
+        principal=people.officer, licence=licence, reason="Quarterly return not filed (demo)."
+    )
 
 
 def _scenario_margalla(actor: Actor, people: People) -> None:
     org = _org(actor, "Margalla Data Pvt Ltd", OrganisationKind.COMPANY)
-    membership_set(actor=actor, organisation=org, user=people.provider.user, role=MembershipRole.MANAGER)  # type: ignore[arg-type]
+    membership_set(
+        actor=actor, organisation=org, user=people.provider.user, role=MembershipRole.MANAGER
+    )  # type: ignore[arg-type]
     who = Principal.for_user(people.provider.user)
-    licence = _licensed(people, who, org, _content("Margalla Secure", "margallasecure.example", PREFIXES["margalla"]))
+    licence = _licensed(
+        people,
+        who,
+        org,
+        _content("Margalla Secure", "margallasecure.example", PREFIXES["margalla"]),
+    )
     _move_dates_into_past(actor, licence, issued=add_years(pk_today(), -15) - dt.timedelta(days=3))
     lic.licences_expire_due(actor=actor)
 
@@ -139,8 +169,22 @@ def _scenario_ravi(actor: Actor, people: People) -> None:
     """One application in each state short of a licence."""
     org = Organisation.objects.get(name="Ravi Connect Pvt Ltd")
     a, o = people.applicant, people.officer
-    lic.application_create(principal=a, organisation=org, data={"service_description": "Draft: still being written (demo)."}, is_demo=True)
-    for i, stop in enumerate(["submitted", "under_review", "information_requested", "resubmitted", "rejected", "withdrawn"]):
+    lic.application_create(
+        principal=a,
+        organisation=org,
+        data={"service_description": "Draft: still being written (demo)."},
+        is_demo=True,
+    )
+    for i, stop in enumerate(
+        [
+            "submitted",
+            "under_review",
+            "information_requested",
+            "resubmitted",
+            "rejected",
+            "withdrawn",
+        ]
+    ):
         content = _content(f"Ravi VPN {i + 1}", f"ravivpn{i + 1}.example", PREFIXES["ravi"])
         app = _draft(a, org, content)
         lic.application_submit(principal=a, application=app)
@@ -153,11 +197,23 @@ def _scenario_ravi(actor: Actor, people: People) -> None:
         if stop == "under_review":
             continue
         if stop == "rejected":
-            lic.application_reject(principal=o, application=app, reason="Security policy does not cover key management (demo).")
+            lic.application_reject(
+                principal=o,
+                application=app,
+                reason="Security policy does not cover key management (demo).",
+            )
             continue
-        lic.application_request_information(principal=o, application=app, reason="Please state where the gateways are hosted (demo).")
+        lic.application_request_information(
+            principal=o,
+            application=app,
+            reason="Please state where the gateways are hosted (demo).",
+        )
         if stop == "resubmitted":
-            lic.application_respond(principal=a, application=app, response="Karachi (KHI-1) and Lahore (LHE-2) data centres (demo).")
+            lic.application_respond(
+                principal=a,
+                application=app,
+                response="Karachi (KHI-1) and Lahore (LHE-2) data centres (demo).",
+            )
 
 
 def load(*, actor: Actor) -> dict[str, Any]:
@@ -165,13 +221,15 @@ def load(*, actor: Actor) -> dict[str, Any]:
     created: list[str] = []
     with transaction.atomic():
         users = {}
-        for email, role, _ in ACCOUNTS:
+        for email, _role, _ in ACCOUNTS:
             users[email] = _user(actor, email)
         falcon = _org(actor, "Falcon Secure Networks Pvt Ltd", OrganisationKind.COMPANY)
         ravi = _org(actor, "Ravi Connect Pvt Ltd", OrganisationKind.SOFTWARE_HOUSE)
         isp = _org(actor, "Indus Fibre Networks", OrganisationKind.NETWORK_OPERATOR)
         targets = {
-            f"provider@{DEMO_DOMAIN}": falcon, f"applicant@{DEMO_DOMAIN}": ravi, f"noc@{DEMO_DOMAIN}": isp,
+            f"provider@{DEMO_DOMAIN}": falcon,
+            f"applicant@{DEMO_DOMAIN}": ravi,
+            f"noc@{DEMO_DOMAIN}": isp,
         }
         for email, role, _ in ACCOUNTS:
             role_grant(actor=actor, user=users[email], role=role, organisation=targets.get(email))
@@ -182,10 +240,26 @@ def load(*, actor: Actor) -> dict[str, Any]:
         applicant=Principal.for_user(users[f"applicant@{DEMO_DOMAIN}"]),
     )
     scenarios: list[tuple[str, Callable[[], bool], Callable[[Actor, People], None]]] = [
-        ("active licence: Falcon Shield VPN", lambda: Licence.objects.filter(holder__name="Falcon Secure Networks Pvt Ltd").exists(), _scenario_falcon),
-        ("suspended licence: Indigo Tunnel", lambda: Licence.objects.filter(holder__name="Indigo Tunnel SMC-Pvt Ltd").exists(), _scenario_indigo),
-        ("expired licence: Margalla Secure", lambda: Licence.objects.filter(holder__name="Margalla Data Pvt Ltd").exists(), _scenario_margalla),
-        ("applications in every state: Ravi Connect", lambda: Application.objects.filter(organisation__name="Ravi Connect Pvt Ltd").exists(), _scenario_ravi),
+        (
+            "active licence: Falcon Shield VPN",
+            lambda: Licence.objects.filter(holder__name="Falcon Secure Networks Pvt Ltd").exists(),
+            _scenario_falcon,
+        ),
+        (
+            "suspended licence: Indigo Tunnel",
+            lambda: Licence.objects.filter(holder__name="Indigo Tunnel SMC-Pvt Ltd").exists(),
+            _scenario_indigo,
+        ),
+        (
+            "expired licence: Margalla Secure",
+            lambda: Licence.objects.filter(holder__name="Margalla Data Pvt Ltd").exists(),
+            _scenario_margalla,
+        ),
+        (
+            "applications in every state: Ravi Connect",
+            lambda: Application.objects.filter(organisation__name="Ravi Connect Pvt Ltd").exists(),
+            _scenario_ravi,
+        ),
     ]
     for label, present, run in scenarios:
         if present():

@@ -23,10 +23,14 @@ def _run(*args: str) -> str:
 
 def test_createsuperuser_makes_an_administrator_and_audits_it(monkeypatch: Any) -> None:
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a long enough password 42")
-    call_command("createsuperuser", "--noinput", "--email", "root@regulator.test", stdout=StringIO())
+    call_command(
+        "createsuperuser", "--noinput", "--email", "root@regulator.test", stdout=StringIO()
+    )
     user = User.objects.get(email="root@regulator.test")
     assert StaffRoleGrant.objects.filter(user=user, role="administrator").exists()
-    event = AuditEvent.objects.get(action="role.grant", object_id=str(StaffRoleGrant.objects.get(user=user).pk))
+    event = AuditEvent.objects.get(
+        action="role.grant", object_id=str(StaffRoleGrant.objects.get(user=user).pk)
+    )
     assert event.actor_label == f"os:{getpass.getuser()}"
 
 
@@ -60,4 +64,10 @@ def test_grant_role_names_an_unknown_account_or_organisation(world: dict[str, An
     with pytest.raises(CommandError, match="no account"):
         _run("grant-role", "ghost@nowhere.test", "auditor")
     with pytest.raises(CommandError, match="no such organisation"):
-        _run("grant-role", world["member_a"].email, "organisation_member", "--organisation", "Nope Ltd")
+        _run(
+            "grant-role",
+            world["member_a"].email,
+            "organisation_member",
+            "--organisation",
+            "Nope Ltd",
+        )

@@ -34,7 +34,9 @@ def _verify(*args: str) -> str:
     return out.getvalue()
 
 
-def test_every_workflow_step_writes_an_event_with_actor_before_and_after(world: dict[str, Any], complete_application: Any) -> None:
+def test_every_workflow_step_writes_an_event_with_actor_before_and_after(
+    world: dict[str, Any], complete_application: Any
+) -> None:
     app = complete_application()
     services.application_submit(principal=principal(world["member_a"]), application=app)
     event = AuditEvent.objects.filter(action="application.submitted", object_id=str(app.pk)).get()
@@ -47,7 +49,9 @@ def test_every_workflow_step_writes_an_event_with_actor_before_and_after(world: 
 
 def test_a_failed_change_leaves_no_event(world: dict[str, Any]) -> None:
     before = AuditEvent.objects.count()
-    app = services.application_create(principal=principal(world["member_a"]), organisation=world["org_a"], data={})
+    app = services.application_create(
+        principal=principal(world["member_a"]), organisation=world["org_a"], data={}
+    )
     after_create = AuditEvent.objects.count()
     with pytest.raises(Exception):  # noqa: B017 - incomplete: refused
         services.application_submit(principal=principal(world["member_a"]), application=app)
@@ -75,12 +79,16 @@ def test_verify_detects_a_deleted_entry(seeded: Any) -> None:
         _verify()
 
 
-def test_verify_detects_an_inserted_entry_even_with_renumbering_and_rehashing_without_the_key(seeded: Any) -> None:
+def test_verify_detects_an_inserted_entry_even_with_renumbering_and_rehashing_without_the_key(
+    seeded: Any,
+) -> None:
     # The attacker shifts entries 4.. up by one and inserts a forged entry 4, recomputing plain SHA-256
     # hashes: without AUDIT_HMAC_KEY the forged hashes cannot match.
     import hashlib
 
-    rows = list(AuditEvent.objects.filter(seq__gte=4).order_by("-seq").values_list("seq", flat=True))
+    rows = list(
+        AuditEvent.objects.filter(seq__gte=4).order_by("-seq").values_list("seq", flat=True)
+    )
     for seq in rows:
         _tamper("UPDATE audit_auditevent SET seq = seq + 1 WHERE seq = %s", [seq])
     prev = AuditEvent.objects.get(seq=3).hash
@@ -94,16 +102,30 @@ def test_verify_detects_an_inserted_entry_even_with_renumbering_and_rehashing_wi
         _verify()
 
 
-def test_verify_detects_a_forged_entry_hashed_with_the_wrong_key(seeded: Any, settings: Any) -> None:
+def test_verify_detects_a_forged_entry_hashed_with_the_wrong_key(
+    seeded: Any, settings: Any
+) -> None:
     head_seq, head_hash = audit_head()
     real_key = settings.AUDIT_HMAC_KEY
     settings.AUDIT_HMAC_KEY = b"\x00" * 32
     from django.utils import timezone
 
     moment = timezone.now()
-    fields = dict(seq=head_seq + 1, occurred_at=moment, actor_user_id=None, actor_label="intruder", via="web",
-                  action="licence.issue", object_type="licensing.licence", object_id="1", object_repr="", before=None,
-                  after=None, reason="", prev_hash=head_hash)
+    fields = dict(
+        seq=head_seq + 1,
+        occurred_at=moment,
+        actor_user_id=None,
+        actor_label="intruder",
+        via="web",
+        action="licence.issue",
+        object_type="licensing.licence",
+        object_id="1",
+        object_repr="",
+        before=None,
+        after=None,
+        reason="",
+        prev_hash=head_hash,
+    )
     forged = event_hash(**fields)
     settings.AUDIT_HMAC_KEY = real_key
     AuditEvent.objects.create(hash=forged, **fields)
@@ -126,7 +148,9 @@ def test_verify_with_a_known_head_detects_a_truncated_tail(seeded: Any) -> None:
     assert last is not None
     with connection.cursor() as cur:
         cur.execute("UPDATE audit_audithead SET seq = %s, hash = %s", [last.seq, last.hash])
-    assert _verify().startswith("audit chain intact")  # without the known head, the cut is invisible
+    assert _verify().startswith(
+        "audit chain intact"
+    )  # without the known head, the cut is invisible
     with pytest.raises(CommandError, match="truncated"):
         _verify("--head", head)
 

@@ -16,7 +16,9 @@ from cvas.jobs.tasks import send_notification
 
 @pytest.mark.django_db(transaction=True)
 def test_a_queued_mail_is_sent_by_the_worker_and_its_state_reads_back(settings: Any) -> None:
-    job_id = notify(recipients=["Someone@Example.test", "someone@example.test"], subject="Hello", body="Body")
+    job_id = notify(
+        recipients=["Someone@Example.test", "someone@example.test"], subject="Hello", body="Body"
+    )
     assert job_id is not None
     assert job_get(job_id).status == "READY"
     assert mail.outbox == []

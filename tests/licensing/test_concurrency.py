@@ -35,8 +35,10 @@ def test_concurrent_approvals_get_distinct_sequential_numbers_and_one_unbroken_a
     def approve(app: Application) -> None:
         try:
             barrier.wait(timeout=30)
-            services.application_approve(principal=principal(world["officer"]), application=app, reason="ok")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+            services.application_approve(
+                principal=principal(world["officer"]), application=app, reason="ok"
+            )
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -55,15 +57,23 @@ def test_concurrent_approvals_get_distinct_sequential_numbers_and_one_unbroken_a
 
 
 @pytest.mark.django_db
-def test_numbers_are_never_reused_after_a_revocation(world: dict[str, Any], complete_application: Any) -> None:
+def test_numbers_are_never_reused_after_a_revocation(
+    world: dict[str, Any], complete_application: Any
+) -> None:
     first = complete_application(brands=[{"name": "First VPN"}])
     services.application_submit(principal=principal(world["member_a"]), application=first)
     services.application_take(principal=principal(world["officer"]), application=first)
-    lic1 = services.application_approve(principal=principal(world["officer"]), application=first, reason="ok")
+    lic1 = services.application_approve(
+        principal=principal(world["officer"]), application=first, reason="ok"
+    )
     services.licence_revoke(principal=principal(world["officer"]), licence=lic1, reason="breach")
-    second = complete_application(brands=[{"name": "Second VPN"}], org=world["org_b"], user=world["member_b"])
+    second = complete_application(
+        brands=[{"name": "Second VPN"}], org=world["org_b"], user=world["member_b"]
+    )
     services.application_submit(principal=principal(world["member_b"]), application=second)
     services.application_take(principal=principal(world["officer"]), application=second)
-    lic2 = services.application_approve(principal=principal(world["officer"]), application=second, reason="ok")
+    lic2 = services.application_approve(
+        principal=principal(world["officer"]), application=second, reason="ok"
+    )
     assert lic2.number != lic1.number
     assert int(lic2.number.rsplit("/", 1)[1]) == int(lic1.number.rsplit("/", 1)[1]) + 1

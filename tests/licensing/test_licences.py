@@ -23,10 +23,14 @@ def licence(world: dict[str, Any], complete_application: Any) -> Licence:
     app = complete_application()
     services.application_submit(principal=principal(world["member_a"]), application=app)
     services.application_take(principal=principal(world["officer"]), application=app)
-    return services.application_approve(principal=principal(world["officer"]), application=app, reason="ok")
+    return services.application_approve(
+        principal=principal(world["officer"]), application=app, reason="ok"
+    )
 
 
-def test_suspend_reinstate_revoke_each_recorded_with_reason_and_shown_by_verify(world: dict[str, Any], licence: Licence) -> None:
+def test_suspend_reinstate_revoke_each_recorded_with_reason_and_shown_by_verify(
+    world: dict[str, Any], licence: Licence
+) -> None:
     officer = principal(world["officer"])
     services.licence_suspend(principal=officer, licence=licence, reason="Late returns")
     v = selectors.verify_brand("falcon shield vpn")
@@ -58,10 +62,17 @@ def test_suspend_reinstate_revoke_each_recorded_with_reason_and_shown_by_verify(
         (["suspend"], "suspend"),
     ],
 )
-def test_illegal_licence_moves_are_refused(world: dict[str, Any], licence: Licence, setup: list[str], action: str) -> None:
+def test_illegal_licence_moves_are_refused(
+    world: dict[str, Any], licence: Licence, setup: list[str], action: str
+) -> None:
     officer = principal(world["officer"])
-    fns = {"suspend": services.licence_suspend, "reinstate": services.licence_reinstate,
-           "revoke": services.licence_revoke, "surrender": services.licence_surrender, "renew": services.licence_renew}
+    fns = {
+        "suspend": services.licence_suspend,
+        "reinstate": services.licence_reinstate,
+        "revoke": services.licence_revoke,
+        "surrender": services.licence_surrender,
+        "renew": services.licence_renew,
+    }
     for step in setup:
         fns[step](principal=officer, licence=licence, reason="setup")
     licence.refresh_from_db()
@@ -72,9 +83,11 @@ def test_illegal_licence_moves_are_refused(world: dict[str, Any], licence: Licen
     assert (licence.status, licence.events.count()) == (status, n_events)
 
 
-def test_renewal_opens_within_the_window_and_extends_by_the_regime_validity(world: dict[str, Any], licence: Licence) -> None:
+def test_renewal_opens_within_the_window_and_extends_by_the_regime_validity(
+    world: dict[str, Any], licence: Licence
+) -> None:
     officer = principal(world["officer"])
-    with pytest.raises(IllegalTransition, match="Renewal .* opens on"):
+    with pytest.raises(IllegalTransition, match=r"Renewal .* opens on"):
         services.licence_renew(principal=officer, licence=licence, reason="early")
     Licence.objects.filter(pk=licence.pk).update(expires_on=dt.date.today() + dt.timedelta(days=30))
     licence.refresh_from_db()
@@ -84,12 +97,18 @@ def test_renewal_opens_within_the_window_and_extends_by_the_regime_validity(worl
     assert renewed.events.last().details["previous_expiry"] == old.isoformat()
 
 
-def test_surrender_by_the_holders_manager_but_not_by_another_organisation(world: dict[str, Any], licence: Licence) -> None:
+def test_surrender_by_the_holders_manager_but_not_by_another_organisation(
+    world: dict[str, Any], licence: Licence
+) -> None:
     from cvas.core.errors import NotFound
 
     with pytest.raises(NotFound):
-        services.licence_surrender(principal=principal(world["member_b"]), licence=licence, reason="not mine")
-    services.licence_surrender(principal=principal(world["member_a"]), licence=licence, reason="Closing the business")
+        services.licence_surrender(
+            principal=principal(world["member_b"]), licence=licence, reason="not mine"
+        )
+    services.licence_surrender(
+        principal=principal(world["member_a"]), licence=licence, reason="Closing the business"
+    )
     licence.refresh_from_db()
     assert licence.status == L.SURRENDERED
 
@@ -100,9 +119,13 @@ def test_only_licensing_officers_suspend(world: dict[str, Any], licence: Licence
             services.licence_suspend(principal=principal(world[who]), licence=licence, reason="x")
 
 
-def test_tick_expires_licences_past_their_last_day_once(world: dict[str, Any], licence: Licence) -> None:
+def test_tick_expires_licences_past_their_last_day_once(
+    world: dict[str, Any], licence: Licence
+) -> None:
     today = dt.date.today()
-    Licence.objects.filter(pk=licence.pk).update(issued_on=today - dt.timedelta(days=400), expires_on=today - dt.timedelta(days=1))
+    Licence.objects.filter(pk=licence.pk).update(
+        issued_on=today - dt.timedelta(days=400), expires_on=today - dt.timedelta(days=1)
+    )
     out = StringIO()
     call_command("tick", stdout=out)
     assert "1 licence(s) expired" in out.getvalue()
@@ -118,7 +141,9 @@ def test_tick_expires_licences_past_their_last_day_once(world: dict[str, Any], l
 def test_a_licence_on_its_last_day_is_not_expired(world: dict[str, Any], licence: Licence) -> None:
     from cvas.core.timeutil import pk_today
 
-    Licence.objects.filter(pk=licence.pk).update(issued_on=pk_today() - dt.timedelta(days=400), expires_on=pk_today())
+    Licence.objects.filter(pk=licence.pk).update(
+        issued_on=pk_today() - dt.timedelta(days=400), expires_on=pk_today()
+    )
     assert services.licences_expire_due(actor=principal(world["officer"]).actor) == []
 
 
@@ -133,4 +158,8 @@ def test_official_number_of_a_public_record_licence_is_recorded_once(world: dict
     with pytest.raises(Conflict):
         services.licence_record_number(principal=officer, licence=lic, number="PTA/CVAS/2025/018")
     with pytest.raises(Forbidden):
-        services.licence_record_number(principal=principal(world["member_a"]), licence=Licence.objects.get(holder__name="Vision Tech 360 Pvt Ltd"), number="X-123")
+        services.licence_record_number(
+            principal=principal(world["member_a"]),
+            licence=Licence.objects.get(holder__name="Vision Tech 360 Pvt Ltd"),
+            number="X-123",
+        )

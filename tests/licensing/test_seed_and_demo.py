@@ -24,8 +24,15 @@ def _run(*args: str) -> str:
 
 
 def _state() -> tuple[int, ...]:
-    return (Regime.objects.count(), Organisation.objects.count(), Licence.objects.count(), Brand.objects.count(),
-            Application.objects.count(), User.objects.count(), AuditEvent.objects.count())
+    return (
+        Regime.objects.count(),
+        Organisation.objects.count(),
+        Licence.objects.count(),
+        Brand.objects.count(),
+        Application.objects.count(),
+        User.objects.count(),
+        AuditEvent.objects.count(),
+    )
 
 
 def test_seed_loads_the_five_named_licensees_without_inventing_numbers_and_is_idempotent() -> None:
@@ -83,9 +90,15 @@ def test_overlapping_regimes_are_refused() -> None:
 
     _run("seed")
     with pytest.raises(Conflict, match="overlaps"):
-        regime_upsert(actor=Actor.system(), code="clash", values={
-            "name_en": "Clash", "effective_from": dt.date(2025, 1, 1), "effective_to": dt.date(2025, 2, 1),
-        })
+        regime_upsert(
+            actor=Actor.system(),
+            code="clash",
+            values={
+                "name_en": "Clash",
+                "effective_from": dt.date(2025, 1, 1),
+                "effective_to": dt.date(2025, 2, 1),
+            },
+        )
     assert not Regime.objects.filter(code="clash").exists()
 
 
@@ -99,7 +112,11 @@ def test_demo_makes_every_state_through_the_workflow_marks_it_demo_and_is_idempo
     states = set(Application.objects.filter(is_demo=True).values_list("state", flat=True))
     assert states == set(ApplicationState.values)
     demo_licences = Licence.objects.filter(is_demo=True)
-    assert {lic.status for lic in demo_licences} >= {LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED, LicenceStatus.EXPIRED}
+    assert {lic.status for lic in demo_licences} >= {
+        LicenceStatus.ACTIVE,
+        LicenceStatus.SUSPENDED,
+        LicenceStatus.EXPIRED,
+    }
     assert all(lic.number and lic.number.startswith("CVAS-DATA/") for lic in demo_licences)
     assert all(lic.holder.is_demo for lic in demo_licences)
     assert not Organisation.objects.filter(is_demo=True, is_public_record=True).exists()

@@ -18,23 +18,40 @@ from tests.conftest import principal
 pytestmark = pytest.mark.django_db
 
 
-def test_full_journey_issues_a_numbered_licence_and_records_every_step(world: dict[str, Any], complete_application: Any) -> None:
+def test_full_journey_issues_a_numbered_licence_and_records_every_step(
+    world: dict[str, Any], complete_application: Any
+) -> None:
     app = complete_application()
     applicant, officer = principal(world["member_a"]), principal(world["officer"])
     services.application_submit(principal=applicant, application=app)
     services.application_take(principal=officer, application=app)
-    services.application_request_information(principal=officer, application=app, reason="Send the gateway locations.")
-    services.application_respond(principal=applicant, application=app, response="Karachi and Lahore data centres.")
+    services.application_request_information(
+        principal=officer, application=app, reason="Send the gateway locations."
+    )
+    services.application_respond(
+        principal=applicant, application=app, response="Karachi and Lahore data centres."
+    )
     services.application_take(principal=officer, application=app)
-    licence = services.application_approve(principal=officer, application=app, reason="Meets all conditions.")
+    licence = services.application_approve(
+        principal=officer, application=app, reason="Meets all conditions."
+    )
 
     app.refresh_from_db()
     assert app.state == S.APPROVED
     assert [t.to_state for t in app.transitions.all()] == [
-        S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED, S.RESUBMITTED, S.UNDER_REVIEW, S.APPROVED
+        S.DRAFT,
+        S.SUBMITTED,
+        S.UNDER_REVIEW,
+        S.INFORMATION_REQUESTED,
+        S.RESUBMITTED,
+        S.UNDER_REVIEW,
+        S.APPROVED,
     ]
     assert all(t.actor_label for t in app.transitions.all())
-    assert app.transitions.get(to_state=S.INFORMATION_REQUESTED).reason == "Send the gateway locations."
+    assert (
+        app.transitions.get(to_state=S.INFORMATION_REQUESTED).reason
+        == "Send the gateway locations."
+    )
     assert licence.number is not None and licence.number.startswith("CVAS-DATA/")
     assert licence.status == LicenceStatus.ACTIVE
     assert licence.regime.code == "cvas-data-2025"
@@ -43,11 +60,15 @@ def test_full_journey_issues_a_numbered_licence_and_records_every_step(world: di
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_decision_is_mailed_to_the_applicant_by_the_worker(world: dict[str, Any], complete_application: Any) -> None:
+def test_each_decision_is_mailed_to_the_applicant_by_the_worker(
+    world: dict[str, Any], complete_application: Any
+) -> None:
     app = complete_application()
     services.application_submit(principal=principal(world["member_a"]), application=app)
     services.application_take(principal=principal(world["officer"]), application=app)
-    services.application_reject(principal=principal(world["officer"]), application=app, reason="Incomplete security policy.")
+    services.application_reject(
+        principal=principal(world["officer"]), application=app, reason="Incomplete security policy."
+    )
     assert mail.outbox == []  # queued, not sent inline
     call_command("worker", "--batch", verbosity=0)
     subjects = [m.subject for m in mail.outbox]
@@ -58,13 +79,22 @@ def test_each_decision_is_mailed_to_the_applicant_by_the_worker(world: dict[str,
     assert world["member_a"].email in rejected[0].to
 
 
-def test_submit_refuses_an_incomplete_application_naming_what_is_missing(world: dict[str, Any]) -> None:
-    app = services.application_create(principal=principal(world["member_a"]), organisation=world["org_a"], data={})
+def test_submit_refuses_an_incomplete_application_naming_what_is_missing(
+    world: dict[str, Any],
+) -> None:
+    app = services.application_create(
+        principal=principal(world["member_a"]), organisation=world["org_a"], data={}
+    )
     with pytest.raises(InvalidInput) as err:
         services.application_submit(principal=principal(world["member_a"]), application=app)
     fields = {d["field"] for d in err.value.details}
-    assert {"service_description", "brands", "gateway_prefixes", "fee_payment_reference",
-            "documents.incorporation_certificate"} <= fields
+    assert {
+        "service_description",
+        "brands",
+        "gateway_prefixes",
+        "fee_payment_reference",
+        "documents.incorporation_certificate",
+    } <= fields
     app.refresh_from_db()
     assert app.state == S.DRAFT
 
@@ -91,11 +121,21 @@ def test_illegal_transitions_are_refused_and_change_nothing(
     steps = {
         "submit": lambda: services.application_submit(principal=applicant, application=app),
         "take": lambda: services.application_take(principal=officer, application=app),
-        "ask": lambda: services.application_request_information(principal=officer, application=app, reason="Why?"),
-        "respond": lambda: services.application_respond(principal=applicant, application=app, response="Because."),
-        "approve": lambda: services.application_approve(principal=officer, application=app, reason="ok"),
-        "reject": lambda: services.application_reject(principal=officer, application=app, reason="no"),
-        "withdraw": lambda: services.application_withdraw(principal=applicant, application=app, reason="changed our mind"),
+        "ask": lambda: services.application_request_information(
+            principal=officer, application=app, reason="Why?"
+        ),
+        "respond": lambda: services.application_respond(
+            principal=applicant, application=app, response="Because."
+        ),
+        "approve": lambda: services.application_approve(
+            principal=officer, application=app, reason="ok"
+        ),
+        "reject": lambda: services.application_reject(
+            principal=officer, application=app, reason="no"
+        ),
+        "withdraw": lambda: services.application_withdraw(
+            principal=applicant, application=app, reason="changed our mind"
+        ),
     }
     for step in state_path:
         steps[step]()
@@ -110,13 +150,19 @@ def test_illegal_transitions_are_refused_and_change_nothing(
 
 
 @pytest.mark.parametrize("path", [[], ["submit"], ["submit", "take"], ["submit", "take", "ask"]])
-def test_withdrawal_is_allowed_at_any_point_before_a_decision(world: dict[str, Any], complete_application: Any, path: list[str]) -> None:
+def test_withdrawal_is_allowed_at_any_point_before_a_decision(
+    world: dict[str, Any], complete_application: Any, path: list[str]
+) -> None:
     app = complete_application()
     applicant, officer = principal(world["member_a"]), principal(world["officer"])
     for step in path:
-        {"submit": lambda: services.application_submit(principal=applicant, application=app),
-         "take": lambda: services.application_take(principal=officer, application=app),
-         "ask": lambda: services.application_request_information(principal=officer, application=app, reason="?")}[step]()
+        {
+            "submit": lambda: services.application_submit(principal=applicant, application=app),
+            "take": lambda: services.application_take(principal=officer, application=app),
+            "ask": lambda: services.application_request_information(
+                principal=officer, application=app, reason="?"
+            ),
+        }[step]()
     services.application_withdraw(principal=applicant, application=app, reason="No longer needed")
     app.refresh_from_db()
     assert app.state == S.WITHDRAWN
@@ -127,7 +173,11 @@ def test_decisions_need_a_reason(world: dict[str, Any], complete_application: An
     app = complete_application()
     services.application_submit(principal=principal(world["member_a"]), application=app)
     services.application_take(principal=principal(world["officer"]), application=app)
-    for decide in (services.application_approve, services.application_reject, services.application_request_information):
+    for decide in (
+        services.application_approve,
+        services.application_reject,
+        services.application_request_information,
+    ):
         with pytest.raises(InvalidInput, match="reason"):
             decide(principal=principal(world["officer"]), application=app, reason="   ")
     app.refresh_from_db()
@@ -144,18 +194,24 @@ def test_only_a_licensing_officer_decides(world: dict[str, Any], complete_applic
             services.application_take(principal=principal(world[who]), application=app)
 
 
-def test_another_organisation_cannot_touch_the_application(world: dict[str, Any], complete_application: Any) -> None:
+def test_another_organisation_cannot_touch_the_application(
+    world: dict[str, Any], complete_application: Any
+) -> None:
     app = complete_application()
     other = principal(world["member_b"])
     with pytest.raises(NotFound):
-        services.application_update(principal=other, application=app, data={"service_description": "hijacked"})
+        services.application_update(
+            principal=other, application=app, data={"service_description": "hijacked"}
+        )
     with pytest.raises(NotFound):
         services.application_submit(principal=other, application=app)
     with pytest.raises(NotFound):
         services.application_withdraw(principal=other, application=app)
 
 
-def test_applications_cannot_be_submitted_with_a_brand_of_another_provider(world: dict[str, Any], complete_application: Any) -> None:
+def test_applications_cannot_be_submitted_with_a_brand_of_another_provider(
+    world: dict[str, Any], complete_application: Any
+) -> None:
     from cvas.core.errors import Conflict
 
     app = complete_application(brands=[{"name": "Crest VPN"}])

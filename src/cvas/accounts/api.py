@@ -43,8 +43,14 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "email": p.user.email if p.user else None,
         "staff_roles": sorted(p.staff_roles),
         "memberships": [
-            {"organisation_id": oid, "organisation": orgs[oid].name, "kind": orgs[oid].kind, "role": role}
-            for oid, role in sorted(p.memberships.items()) if oid in orgs
+            {
+                "organisation_id": oid,
+                "organisation": orgs[oid].name,
+                "kind": orgs[oid].kind,
+                "role": role,
+            }
+            for oid, role in sorted(p.memberships.items())
+            if oid in orgs
         ],
         "api_key": p.api_key.prefix if p.api_key else None,
         "scopes": sorted(p.scopes) if p.scopes is not None else None,
@@ -73,23 +79,43 @@ class OrganisationOut(Schema):
 
 
 def organisation_out(o: Organisation) -> dict[str, Any]:
-    return {"id": o.pk, "name": o.name, "kind": o.kind, "registration_number": o.registration_number,
-            "address": o.address, "contact_email": o.contact_email, "contact_phone": o.contact_phone,
-            "public_record": o.is_public_record, "demo": o.is_demo}
+    return {
+        "id": o.pk,
+        "name": o.name,
+        "kind": o.kind,
+        "registration_number": o.registration_number,
+        "address": o.address,
+        "contact_email": o.contact_email,
+        "contact_phone": o.contact_phone,
+        "public_record": o.is_public_record,
+        "demo": o.is_demo,
+    }
 
 
-@router.get("/organisations", response={200: list[OrganisationOut], 401: Error, 403: Error},
-            summary="Your organisations (all of them for regulator staff)")
+@router.get(
+    "/organisations",
+    response={200: list[OrganisationOut], 401: Error, 403: Error},
+    summary="Your organisations (all of them for regulator staff)",
+)
 def organisations_list(request: HttpRequest) -> list[dict[str, Any]]:
     p = principal_of(request)
     p.require_scope("read")
-    qs = Organisation.objects.all() if p.is_staff_reader else Organisation.objects.filter(pk__in=p.organisation_ids)
+    qs = (
+        Organisation.objects.all()
+        if p.is_staff_reader
+        else Organisation.objects.filter(pk__in=p.organisation_ids)
+    )
     return [organisation_out(o) for o in qs.order_by("name")]
 
 
-@router.post("/organisations", response={201: OrganisationOut, 401: Error, 403: Error, 409: Error, 422: Error},
-             summary="Create an organisation; you become its manager")
-def organisations_create(request: HttpRequest, payload: OrganisationIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/organisations",
+    response={201: OrganisationOut, 401: Error, 403: Error, 409: Error, 422: Error},
+    summary="Create an organisation; you become its manager",
+)
+def organisations_create(
+    request: HttpRequest, payload: OrganisationIn
+) -> tuple[int, dict[str, Any]]:
     p = principal_of(request)
     p.require_scope("write")
     if p.api_key is not None or p.user is None:
@@ -124,9 +150,18 @@ class ApiKeyCreated(ApiKeyOut):
 
 
 def api_key_out(k: ApiKey) -> dict[str, Any]:
-    return {"id": k.pk, "name": k.name, "prefix": k.prefix, "organisation_id": k.organisation_id, "scopes": k.scopes,
-            "created_at": k.created_at, "expires_at": k.expires_at, "revoked_at": k.revoked_at,
-            "last_used_at": k.last_used_at, "created_by": k.created_by.email}
+    return {
+        "id": k.pk,
+        "name": k.name,
+        "prefix": k.prefix,
+        "organisation_id": k.organisation_id,
+        "scopes": k.scopes,
+        "created_at": k.created_at,
+        "expires_at": k.expires_at,
+        "revoked_at": k.revoked_at,
+        "last_used_at": k.last_used_at,
+        "created_by": k.created_by.email,
+    }
 
 
 def _org_for(request: HttpRequest, organisation_id: int, scope: str) -> Organisation:
@@ -139,25 +174,41 @@ def _org_for(request: HttpRequest, organisation_id: int, scope: str) -> Organisa
     return org
 
 
-@router.get("/organisations/{organisation_id}/api-keys", response={200: list[ApiKeyOut], 401: Error, 403: Error, 404: Error})
+@router.get(
+    "/organisations/{organisation_id}/api-keys",
+    response={200: list[ApiKeyOut], 401: Error, 403: Error, 404: Error},
+)
 def api_keys_list(request: HttpRequest, organisation_id: int) -> list[dict[str, Any]]:
     org = _org_for(request, organisation_id, "read")
-    return [api_key_out(k) for k in ApiKey.objects.filter(organisation=org).select_related("created_by")]
+    return [
+        api_key_out(k) for k in ApiKey.objects.filter(organisation=org).select_related("created_by")
+    ]
 
 
-@router.post("/organisations/{organisation_id}/api-keys", response={201: ApiKeyCreated, 401: Error, 403: Error, 404: Error, 422: Error},
-             summary="Create an API key for the organisation (from a signed-in session); the key is shown once")
-def api_keys_create(request: HttpRequest, organisation_id: int, payload: ApiKeyIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/organisations/{organisation_id}/api-keys",
+    response={201: ApiKeyCreated, 401: Error, 403: Error, 404: Error, 422: Error},
+    summary="Create an API key for the organisation (from a signed-in session); the key is shown once",
+)
+def api_keys_create(
+    request: HttpRequest, organisation_id: int, payload: ApiKeyIn
+) -> tuple[int, dict[str, Any]]:
     org = _org_for(request, organisation_id, "write")
     key, token = services.api_key_create(
-        principal=principal_of(request), name=payload.name, scopes=[str(s) for s in payload.scopes],
-        expires_at=payload.expires_at, organisation=org,
+        principal=principal_of(request),
+        name=payload.name,
+        scopes=[str(s) for s in payload.scopes],
+        expires_at=payload.expires_at,
+        organisation=org,
     )
     return 201, {**api_key_out(key), "key": token}
 
 
-@router.delete("/api-keys/{key_id}", response={200: ApiKeyOut, 401: Error, 403: Error, 404: Error},
-               summary="Revoke an API key; it is refused from the next request on")
+@router.delete(
+    "/api-keys/{key_id}",
+    response={200: ApiKeyOut, 401: Error, 403: Error, 404: Error},
+    summary="Revoke an API key; it is refused from the next request on",
+)
 def api_keys_revoke(request: HttpRequest, key_id: int) -> dict[str, Any]:
     p = principal_of(request)
     p.require_scope("write")

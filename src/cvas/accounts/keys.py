@@ -30,7 +30,9 @@ def _checksum(body: str) -> str:
 
 def generate() -> tuple[str, str]:
     """A new key and its public prefix."""
-    prefix = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(PREFIX_LEN))
+    prefix = "".join(
+        secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(PREFIX_LEN)
+    )
     secret = _base62(secrets.randbits(256), SECRET_LEN)
     body = f"cvas_{prefix}_{secret}"
     return body + _checksum(body), prefix

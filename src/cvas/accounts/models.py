@@ -35,8 +35,12 @@ class UserManager(BaseUserManager["User"]):
         actor = Actor.os_user()
         with transaction.atomic():
             user = self.create_user(email, password, **extra)
-            audit_record(actor=actor, action="user.create", obj=user,
-                         after=snapshot(user, ["email", "full_name", "is_active", "is_superuser"]))
+            audit_record(
+                actor=actor,
+                action="user.create",
+                obj=user,
+                after=snapshot(user, ["email", "full_name", "is_active", "is_superuser"]),
+            )
             # A superuser is the system's administrator: give the role so that role checks see it.
             grant = StaffRoleGrant.objects.create(user=user, role=StaffRole.ADMINISTRATOR)
             audit_record(actor=actor, action="role.grant", obj=grant, after=snapshot(grant))
@@ -47,7 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin (unused).")
+    is_staff = models.BooleanField(
+        default=False, help_text="May sign in to the Django admin (unused)."
+    )
     is_demo = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
@@ -95,8 +101,12 @@ class Organisation(models.Model):
 
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -14,7 +14,12 @@ from cvas.core.errors import Forbidden, NotFound, Unauthenticated
 
 # Staff roles that may read every organisation's records.
 READ_ALL_ROLES = frozenset(
-    {StaffRole.LICENSING_OFFICER, StaffRole.COMPLIANCE_OFFICER, StaffRole.ADMINISTRATOR, StaffRole.AUDITOR}
+    {
+        StaffRole.LICENSING_OFFICER,
+        StaffRole.COMPLIANCE_OFFICER,
+        StaffRole.ADMINISTRATOR,
+        StaffRole.AUDITOR,
+    }
 )
 
 
@@ -43,7 +48,9 @@ class Principal:
         assert isinstance(user, User)
         roles = frozenset(StaffRoleGrant.objects.filter(user=user).values_list("role", flat=True))
         rows = list(
-            Membership.objects.filter(user=user).values_list("organisation_id", "role", "organisation__kind")
+            Membership.objects.filter(user=user).values_list(
+                "organisation_id", "role", "organisation__kind"
+            )
         )
         return cls(
             user=user,
@@ -59,20 +66,30 @@ class Principal:
         """A key acts for its organisation only; a key without one carries its owner's staff roles."""
         user = key.created_by
         if key.organisation_id is None:
-            roles = frozenset(StaffRoleGrant.objects.filter(user=user).values_list("role", flat=True))
+            roles = frozenset(
+                StaffRoleGrant.objects.filter(user=user).values_list("role", flat=True)
+            )
             return cls(user=user, api_key=key, staff_roles=roles, scopes=frozenset(key.scopes))
         org = key.organisation
         assert org is not None
-        role = Membership.objects.filter(user=user, organisation=org).values_list("role", flat=True).first()
+        role = (
+            Membership.objects.filter(user=user, organisation=org)
+            .values_list("role", flat=True)
+            .first()
+        )
         if role is None:
             if not StaffRoleGrant.objects.filter(user=user, role=StaffRole.ADMINISTRATOR).exists():
-                raise Unauthenticated("This API key's creator no longer belongs to its organisation.")
+                raise Unauthenticated(
+                    "This API key's creator no longer belongs to its organisation."
+                )
             role = MembershipRole.MEMBER
         return cls(
             user=user,
             api_key=key,
             memberships={org.pk: role},
-            network_operator_ids=frozenset({org.pk}) if org.kind == OrganisationKind.NETWORK_OPERATOR else frozenset(),
+            network_operator_ids=frozenset({org.pk})
+            if org.kind == OrganisationKind.NETWORK_OPERATOR
+            else frozenset(),
             scopes=frozenset(key.scopes),
         )
 

@@ -43,7 +43,9 @@ def organisation_create(
     """Create an organisation; its creator (if any) becomes its first manager."""
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("Organisation name is required.", details=[{"field": "name", "reason": "required"}])
+        raise InvalidInput(
+            "Organisation name is required.", details=[{"field": "name", "reason": "required"}]
+        )
     if kind not in OrganisationKind.values:
         raise InvalidInput(
             f"Unknown organisation kind {kind!r}.",
@@ -74,7 +76,9 @@ def organisation_create(
 
 
 @transaction.atomic
-def membership_set(*, actor: Actor, organisation: Organisation, user: User, role: str) -> Membership:
+def membership_set(
+    *, actor: Actor, organisation: Organisation, user: User, role: str
+) -> Membership:
     if role not in MembershipRole.values:
         raise InvalidInput(f"Unknown membership role {role!r}.")
     membership, created = Membership.objects.get_or_create(
@@ -100,11 +104,19 @@ def membership_remove(*, actor: Actor, membership: Membership) -> None:
     before = snapshot(membership)
     pk = membership.pk
     membership.delete()
-    audit_record(actor=actor, action="membership.delete", obj="accounts.membership", object_id=pk, before=before)
+    audit_record(
+        actor=actor,
+        action="membership.delete",
+        obj="accounts.membership",
+        object_id=pk,
+        before=before,
+    )
 
 
 @transaction.atomic
-def role_grant(*, actor: Actor, user: User, role: str, organisation: Organisation | None = None) -> str:
+def role_grant(
+    *, actor: Actor, user: User, role: str, organisation: Organisation | None = None
+) -> str:
     """Grant a staff role, or (with an organisation) an organisation role. Idempotent."""
     if role in StaffRole.values:
         if organisation is not None:
@@ -138,16 +150,31 @@ def role_revoke(*, actor: Actor, user: User, role: str) -> bool:
     before = snapshot(grant)
     pk = grant.pk
     grant.delete()
-    audit_record(actor=actor, action="role.revoke", obj="accounts.staffrolegrant", object_id=pk, before=before)
+    audit_record(
+        actor=actor,
+        action="role.revoke",
+        obj="accounts.staffrolegrant",
+        object_id=pk,
+        before=before,
+    )
     return True
 
 
-def user_create(*, actor: Actor, email: str, password: str | None, full_name: str = "", is_demo: bool = False) -> User:
+def user_create(
+    *, actor: Actor, email: str, password: str | None, full_name: str = "", is_demo: bool = False
+) -> User:
     with transaction.atomic():
         if User.objects.filter(email__iexact=email.strip()).exists():
             raise Conflict(f"An account for {email} already exists.", code="duplicate")
-        user = User.objects.create_user(email=email.strip(), password=password, full_name=full_name, is_demo=is_demo)
-        audit_record(actor=actor, action="user.create", obj=user, after=snapshot(user, ["email", "full_name", "is_active", "is_demo"]))
+        user = User.objects.create_user(
+            email=email.strip(), password=password, full_name=full_name, is_demo=is_demo
+        )
+        audit_record(
+            actor=actor,
+            action="user.create",
+            obj=user,
+            after=snapshot(user, ["email", "full_name", "is_active", "is_demo"]),
+        )
     return user
 
 
@@ -156,7 +183,9 @@ def user_create(*, actor: Actor, email: str, password: str | None, full_name: st
 
 def _check_scopes(scopes: list[str]) -> list[str]:
     if not scopes:
-        raise InvalidInput("Choose at least one scope.", details=[{"field": "scopes", "reason": "required"}])
+        raise InvalidInput(
+            "Choose at least one scope.", details=[{"field": "scopes", "reason": "required"}]
+        )
     unknown = [s for s in scopes if s not in ApiScope.values]
     if unknown:
         raise InvalidInput(
@@ -180,14 +209,20 @@ def api_key_create(
     assert principal.user is not None
     if organisation is None:
         if not principal.staff_roles:
-            raise InvalidInput("Name the organisation this key is for.", details=[{"field": "organisation", "reason": "required"}])
+            raise InvalidInput(
+                "Name the organisation this key is for.",
+                details=[{"field": "organisation", "reason": "required"}],
+            )
     elif not (principal.is_member(organisation) or principal.has_role(StaffRole.ADMINISTRATOR)):
         raise NotFound("Not found.")
     if principal.api_key is not None:
         raise Forbidden("API keys are created from a signed-in session, not with another key.")
     now = timezone.now()
     if expires_at <= now:
-        raise InvalidInput("The expiry must be in the future.", details=[{"field": "expires_at", "reason": "in the past"}])
+        raise InvalidInput(
+            "The expiry must be in the future.",
+            details=[{"field": "expires_at", "reason": "in the past"}],
+        )
     if expires_at > now + dt.timedelta(days=API_KEY_MAX_DAYS):
         raise InvalidInput(
             f"A key may last at most {API_KEY_MAX_DAYS} days.",
@@ -195,7 +230,9 @@ def api_key_create(
         )
     name = name.strip()
     if not name:
-        raise InvalidInput("Give the key a name.", details=[{"field": "name", "reason": "required"}])
+        raise InvalidInput(
+            "Give the key a name.", details=[{"field": "name", "reason": "required"}]
+        )
     token, prefix = keys.generate()
     key = ApiKey.objects.create(
         organisation=organisation,
@@ -218,7 +255,13 @@ def api_key_revoke(*, principal: Principal, key: ApiKey) -> ApiKey:
     before = snapshot(locked)
     locked.revoked_at = timezone.now()
     locked.save(update_fields=["revoked_at"])
-    audit_record(actor=principal.actor, action="api_key.revoke", obj=locked, before=before, after=snapshot(locked))
+    audit_record(
+        actor=principal.actor,
+        action="api_key.revoke",
+        obj=locked,
+        before=before,
+        after=snapshot(locked),
+    )
     return locked
 
 

@@ -53,13 +53,21 @@ def audit_verify(*, expected_head: tuple[int, str] | None = None) -> ChainReport
     for event in _iter_events():
         if event.seq != prev_seq + 1:
             return ChainReport(
-                checked, prev_seq, prev_hash,
-                ChainProblem(prev_seq + 1, f"missing (the next entry present is {event.seq}); deleted?"),
+                checked,
+                prev_seq,
+                prev_hash,
+                ChainProblem(
+                    prev_seq + 1, f"missing (the next entry present is {event.seq}); deleted?"
+                ),
             )
         if event.prev_hash != prev_hash:
             return ChainReport(
-                checked, prev_seq, prev_hash,
-                ChainProblem(event.seq, "does not link to the entry before it; inserted or reordered?"),
+                checked,
+                prev_seq,
+                prev_hash,
+                ChainProblem(
+                    event.seq, "does not link to the entry before it; inserted or reordered?"
+                ),
             )
         recomputed = event_hash(
             seq=event.seq,
@@ -78,7 +86,9 @@ def audit_verify(*, expected_head: tuple[int, str] | None = None) -> ChainReport
         )
         if recomputed != event.hash:
             return ChainReport(
-                checked, prev_seq, prev_hash,
+                checked,
+                prev_seq,
+                prev_hash,
                 ChainProblem(event.seq, "its content does not match its hash; edited?"),
             )
         prev_seq, prev_hash, checked = event.seq, event.hash, checked + 1
@@ -86,21 +96,32 @@ def audit_verify(*, expected_head: tuple[int, str] | None = None) -> ChainReport
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq, head.hash) != (prev_seq, prev_hash):
         return ChainReport(
-            checked, prev_seq, prev_hash,
-            ChainProblem(prev_seq + 1 if head.seq > prev_seq else head.seq,
-                         f"the chain ends at {prev_seq} but its head record says {head.seq}; truncated?"),
+            checked,
+            prev_seq,
+            prev_hash,
+            ChainProblem(
+                prev_seq + 1 if head.seq > prev_seq else head.seq,
+                f"the chain ends at {prev_seq} but its head record says {head.seq}; truncated?",
+            ),
         )
     if expected_head is not None:
         seq, digest = expected_head
         if prev_seq < seq:
             return ChainReport(
-                checked, prev_seq, prev_hash,
-                ChainProblem(prev_seq + 1, f"missing: the chain ends at {prev_seq}, the known head is {seq}; truncated"),
+                checked,
+                prev_seq,
+                prev_hash,
+                ChainProblem(
+                    prev_seq + 1,
+                    f"missing: the chain ends at {prev_seq}, the known head is {seq}; truncated",
+                ),
             )
         found = AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).first()
         if found != digest:
             return ChainReport(
-                checked, prev_seq, prev_hash,
+                checked,
+                prev_seq,
+                prev_hash,
                 ChainProblem(seq, "its hash differs from the known head; rewritten?"),
             )
     return ChainReport(checked, prev_seq, prev_hash, None)

@@ -14,7 +14,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from cvas.accounts.api import router as accounts_router
 from cvas.core.errors import DomainError
 from cvas.jobs.api import router as jobs_router
-from cvas.licensing.api import public_router, router as licensing_router
+from cvas.licensing.api import public_router
+from cvas.licensing.api import router as licensing_router
 
 logger = logging.getLogger("cvas.api")
 
@@ -32,9 +33,13 @@ api = NinjaAPI(
 )
 
 
-def error_response(request: HttpRequest, status: int, code: str, message: str, details: list[Any] | None = None) -> HttpResponse:
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, details: list[Any] | None = None
+) -> HttpResponse:
     response = api.create_response(
-        request, {"error": {"code": code, "message": message, "details": details or []}}, status=status
+        request,
+        {"error": {"code": code, "message": message, "details": details or []}},
+        status=status,
     )
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="cvas"'
@@ -53,21 +58,38 @@ def _field(loc: list[Any]) -> str:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    details = [{"field": _field(list(e.get("loc", []))), "reason": e.get("msg", "invalid")} for e in exc.errors]
+    details = [
+        {"field": _field(list(e.get("loc", []))), "reason": e.get("msg", "invalid")}
+        for e in exc.errors
+    ]
     message = "; ".join(f"{d['field']}: {d['reason']}" for d in details[:5]) or "invalid request"
     return error_response(request, 422, "validation_error", message, details)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, 401, "unauthenticated", "Sign in or send 'Authorization: Bearer <api key>'.")
+    return error_response(
+        request, 401, "unauthenticated", "Sign in or send 'Authorization: Bearer <api key>'."
+    )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-             409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited"}
-    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.message))
+    codes = {
+        400: "bad_request",
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "too_large",
+        415: "unsupported_media_type",
+        422: "validation_error",
+        429: "rate_limited",
+    }
+    return error_response(
+        request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.message)
+    )
 
 
 @api.exception_handler(Http404)
@@ -83,7 +105,12 @@ def on_403(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(OperationalError)
 def on_database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpResponse:
     logger.error("database unavailable: %s", exc.__class__.__name__)
-    response = error_response(request, 503, "service_unavailable", "The service is temporarily unavailable; try again shortly.")
+    response = error_response(
+        request,
+        503,
+        "service_unavailable",
+        "The service is temporarily unavailable; try again shortly.",
+    )
     response["Retry-After"] = "5"
     return response
 
@@ -91,7 +118,9 @@ def on_database_unavailable(request: HttpRequest, exc: OperationalError) -> Http
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error in %s %s", request.method, request.path)
-    return error_response(request, 500, "internal_error", "Something went wrong on our side; it has been logged.")
+    return error_response(
+        request, 500, "internal_error", "Something went wrong on our side; it has been logged."
+    )
 
 
 api.add_router("/", licensing_router)

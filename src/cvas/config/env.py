@@ -28,7 +28,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}"
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -55,7 +57,9 @@ def decode_key(name: str, value: str) -> bytes:
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be base64 of 32 random bytes") from exc
     if len(raw) != 32:
-        raise ImproperlyConfigured(f"{name} must be base64 of exactly 32 bytes; it decodes to {len(raw)}")
+        raise ImproperlyConfigured(
+            f"{name} must be base64 of exactly 32 bytes; it decodes to {len(raw)}"
+        )
     return raw
 
 

@@ -37,16 +37,24 @@ def _secret(name: str) -> str:
 
 
 SECRET_KEY = _secret("SECRET_KEY")
-if not DEBUG and (SECRET_KEY.startswith(("dev-insecure-", "django-insecure")) or len(SECRET_KEY) < 40):
-    raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 40 characters when DEBUG=0")
+if not DEBUG and (
+    SECRET_KEY.startswith(("dev-insecure-", "django-insecure")) or len(SECRET_KEY) < 40
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a real secret of at least 40 characters when DEBUG=0"
+    )
 
 AUDIT_HMAC_KEY = decode_key("AUDIT_HMAC_KEY", _secret("AUDIT_HMAC_KEY"))
 PII_ENCRYPTION_KEY = decode_key("PII_ENCRYPTION_KEY", _secret("PII_ENCRYPTION_KEY"))
 PII_HMAC_KEY = decode_key("PII_HMAC_KEY", _secret("PII_HMAC_KEY"))
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
+)
 if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0 (comma-separated host names)")
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set when DEBUG=0 (comma-separated host names)"
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -129,7 +137,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -22,7 +22,9 @@ class ApiKeyAuth(HttpBearer):
         if header and not header.lower().startswith("bearer "):
             from cvas.core.errors import Unauthenticated
 
-            raise Unauthenticated("Send the API key as 'Authorization: Bearer <key>'.", code="invalid_api_key")
+            raise Unauthenticated(
+                "Send the API key as 'Authorization: Bearer <key>'.", code="invalid_api_key"
+            )
         return super().__call__(request)
 
 

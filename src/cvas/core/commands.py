@@ -45,5 +45,6 @@ class ActorCommand(BaseCommand):
 
     def fail(self, exc: DomainError) -> CommandError:
         details = "; ".join(f"{d.get('field', '')}: {d.get('reason', '')}" for d in exc.details)
-        return CommandError(exc.message + (f" ({details})" if details and details not in exc.message else ""))
-
+        return CommandError(
+            exc.message + (f" ({details})" if details and details not in exc.message else "")
+        )

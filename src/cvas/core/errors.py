@@ -11,7 +11,9 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, details: list[dict[str, Any]] | None = None):
+    def __init__(
+        self, message: str, *, code: str | None = None, details: list[dict[str, Any]] | None = None
+    ):
         super().__init__(message)
         self.message = message
         if code:

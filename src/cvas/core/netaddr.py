@@ -12,10 +12,24 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _NOT_PUBLIC = [
     ipaddress.ip_network(n)
     for n in (
-        "0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
-        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "2001:db8::/32", "3fff::/20", "2002::/16", "64:ff9b::/96", "64:ff9b:1::/48", "ff00::/8", "fc00::/7",
-        "fe80::/10", "2001::/23",
+        "0.0.0.0/8",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "2001:db8::/32",
+        "3fff::/20",
+        "2002::/16",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "ff00::/8",
+        "fc00::/7",
+        "fe80::/10",
+        "2001::/23",
     )
 ]
 
@@ -31,7 +45,13 @@ def prefix_problem(net: IPNetwork) -> str | None:
             return f"a reserved or documentation range ({block}), not public address space"
     if net.is_private:
         return f"a private range ({net}), not public address space"
-    if net.is_loopback or net.is_link_local or net.is_unspecified or net.is_reserved or net.is_multicast:
+    if (
+        net.is_loopback
+        or net.is_link_local
+        or net.is_unspecified
+        or net.is_reserved
+        or net.is_multicast
+    ):
         return "a reserved range, not public address space"
     if not net.is_global:
         return "not public address space"
@@ -53,7 +73,9 @@ def parse_public_prefix(text: str, *, field: str = "prefix") -> IPNetwork:
     if "/" in raw and loose.network_address != ipaddress.ip_interface(raw).ip:
         raise InvalidInput(
             f"{field}: {raw} has host bits set; did you mean {loose}?",
-            details=[{"field": field, "reason": f"host bits set; did you mean {loose}?", "value": raw}],
+            details=[
+                {"field": field, "reason": f"host bits set; did you mean {loose}?", "value": raw}
+            ],
         )
     problem = prefix_problem(loose)
     if problem:

@@ -26,12 +26,27 @@ class JobOut(Schema):
     errors: list[str]
 
 
-@router.get("/jobs/{job_id}", response={200: JobOut, 401: Error, 403: Error, 404: Error},
-            summary="A background job's state and errors (regulator staff)")
+@router.get(
+    "/jobs/{job_id}",
+    response={200: JobOut, 401: Error, 403: Error, 404: Error},
+    summary="A background job's state and errors (regulator staff)",
+)
 def job_detail(request: HttpRequest, job_id: str) -> dict[str, Any]:
     p = principal_of(request)
     p.require_scope("read")
-    p.require_role(StaffRole.ADMINISTRATOR, StaffRole.AUDITOR, StaffRole.LICENSING_OFFICER, StaffRole.COMPLIANCE_OFFICER)
+    p.require_role(
+        StaffRole.ADMINISTRATOR,
+        StaffRole.AUDITOR,
+        StaffRole.LICENSING_OFFICER,
+        StaffRole.COMPLIANCE_OFFICER,
+    )
     job = job_get(job_id)
-    return {"id": job.id, "task": job.task, "status": job.status, "enqueued_at": job.enqueued_at,
-            "started_at": job.started_at, "finished_at": job.finished_at, "errors": job.errors}
+    return {
+        "id": job.id,
+        "task": job.task,
+        "status": job.status,
+        "enqueued_at": job.enqueued_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "errors": job.errors,
+    }

@@ -38,6 +38,9 @@ def job_get(job_id: str) -> JobState:
         enqueued_at=result.enqueued_at,
         started_at=result.started_at,
         finished_at=result.finished_at,
-        errors=[f"{e.exception_class_path}: {e.traceback.strip().splitlines()[-1] if e.traceback else ''}" for e in result.errors],
+        errors=[
+            f"{e.exception_class_path}: {e.traceback.strip().splitlines()[-1] if e.traceback else ''}"
+            for e in result.errors
+        ],
         return_value=result.return_value if status == "SUCCESSFUL" else None,
     )

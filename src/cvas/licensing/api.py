@@ -51,18 +51,30 @@ class RegimeOut(Schema):
     conditions: str
     conditions_ur: str
     sources: list[str]
-    assumptions: list[str] = Field(description="Fields whose values are assumptions, not published facts.")
+    assumptions: list[str] = Field(
+        description="Fields whose values are assumptions, not published facts."
+    )
 
 
 def regime_out(r: Regime) -> dict[str, Any]:
     return {
-        "code": r.code, "name": r.name_en, "name_ur": r.name_ur, "summary": r.summary_en,
-        "effective_from": r.effective_from, "effective_to": r.effective_to, "licensing_open": r.licensing_open,
+        "code": r.code,
+        "name": r.name_en,
+        "name_ur": r.name_ur,
+        "summary": r.summary_en,
+        "effective_from": r.effective_from,
+        "effective_to": r.effective_to,
+        "licensing_open": r.licensing_open,
         "permitted_categories": r.permitted_categories,
         "end_user_registration_required": r.end_user_registration_required,
-        "licence_validity_years": r.licence_validity_years, "return_period": r.return_period,
-        "return_deadline_days": r.return_deadline_days, "fees": r.fees, "conditions": r.conditions_en,
-        "conditions_ur": r.conditions_ur, "sources": r.sources, "assumptions": r.assumptions,
+        "licence_validity_years": r.licence_validity_years,
+        "return_period": r.return_period,
+        "return_deadline_days": r.return_deadline_days,
+        "fees": r.fees,
+        "conditions": r.conditions_en,
+        "conditions_ur": r.conditions_ur,
+        "sources": r.sources,
+        "assumptions": r.assumptions,
     }
 
 
@@ -110,45 +122,79 @@ class LicencePage(Schema):
 
 def licence_out(lic: Licence) -> dict[str, Any]:
     return {
-        "id": lic.pk, "number": lic.number, "holder": lic.holder.name,
-        "brands": [b.name for b in lic.brands.all()], "status": lic.status, "issued_on": lic.issued_on,
-        "expires_on": lic.expires_on, "regime": lic.regime.name_en, "regime_code": lic.regime.code,
-        "public_record": lic.is_public_record, "demo": lic.is_demo,
+        "id": lic.pk,
+        "number": lic.number,
+        "holder": lic.holder.name,
+        "brands": [b.name for b in lic.brands.all()],
+        "status": lic.status,
+        "issued_on": lic.issued_on,
+        "expires_on": lic.expires_on,
+        "regime": lic.regime.name_en,
+        "regime_code": lic.regime.code,
+        "public_record": lic.is_public_record,
+        "demo": lic.is_demo,
     }
 
 
 def licence_detail_out(lic: Licence) -> dict[str, Any]:
     data = licence_out(lic)
     data.update(
-        brand_details=[{"name": b.name, "websites": [d.domain for d in b.domains.all()]} for b in lic.brands.all()],
-        conditions=lic.conditions_en, conditions_ur=lic.conditions_ur, note=lic.public_record_note,
+        brand_details=[
+            {"name": b.name, "websites": [d.domain for d in b.domains.all()]}
+            for b in lic.brands.all()
+        ],
+        conditions=lic.conditions_en,
+        conditions_ur=lic.conditions_ur,
+        note=lic.public_record_note,
         history=[
-            {"action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-             "effective_on": e.effective_on, "reason": e.reason}
+            {
+                "action": e.action,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "effective_on": e.effective_on,
+                "reason": e.reason,
+            }
             for e in lic.events.all()
         ],
     )
     return data
 
 
-@public_router.get("/register/licences", response={200: LicencePage, 422: Error}, auth=None,
-                   summary="The register of licences, searchable")
+@public_router.get(
+    "/register/licences",
+    response={200: LicencePage, 422: Error},
+    auth=None,
+    summary="The register of licences, searchable",
+)
 def register_list(
     request: HttpRequest,
-    q: str | None = Query(None, max_length=200, description="Words in the holder's or a brand's name"),
+    q: str | None = Query(
+        None, max_length=200, description="Words in the holder's or a brand's name"
+    ),
     status: LicenceStatus | None = None,
     regime: str | None = Query(None, max_length=64),
-    sort: Literal["holder", "-holder", "issued", "-issued", "expires", "-expires", "number", "-number"] | None = None,
+    sort: Literal[
+        "holder", "-holder", "issued", "-issued", "expires", "-expires", "number", "-number"
+    ]
+    | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     qs = selectors.licence_list(q=q, status=status, regime=regime, sort=sort)
-    return {"items": [licence_out(x) for x in qs[offset : offset + limit]], "count": qs.count(),
-            "limit": limit, "offset": offset}
+    return {
+        "items": [licence_out(x) for x in qs[offset : offset + limit]],
+        "count": qs.count(),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
-@public_router.get("/register/licences/{number}", response={200: LicenceDetailOut, 404: Error}, auth=None,
-                   summary="One licence by number, its '/' written as '-' (CVAS-DATA-2025-0007)")
+@public_router.get(
+    "/register/licences/{number}",
+    response={200: LicenceDetailOut, 404: Error},
+    auth=None,
+    summary="One licence by number, its '/' written as '-' (CVAS-DATA-2025-0007)",
+)
 def register_detail(request: HttpRequest, number: str) -> dict[str, Any]:
     return licence_detail_out(selectors.licence_get_by_number(number))
 
@@ -157,14 +203,20 @@ class VerifyOut(Schema):
     query: str
     kind: str
     licensed: bool = Field(description="True only while the matching licence is active.")
-    status: str = Field(description="active, suspended, revoked, expired, surrendered or not_licensed")
+    status: str = Field(
+        description="active, suspended, revoked, expired, surrendered or not_licensed"
+    )
     message: str
     matched: str | None
     licence: LicenceOut | None
 
 
-@public_router.get("/verify", response={200: VerifyOut, 422: Error}, auth=None,
-                   summary="Is this VPN brand or website licensed?")
+@public_router.get(
+    "/verify",
+    response={200: VerifyOut, 422: Error},
+    auth=None,
+    summary="Is this VPN brand or website licensed?",
+)
 def verify(
     request: HttpRequest,
     brand: str | None = Query(None, max_length=200),
@@ -176,10 +228,18 @@ def verify(
             "Give exactly one of brand or domain.",
             details=[{"field": "brand|domain", "reason": "exactly one is required"}],
         )
-    result = selectors.verify_brand(brand) if brand is not None else selectors.verify_domain(domain or "")
+    result = (
+        selectors.verify_brand(brand)
+        if brand is not None
+        else selectors.verify_domain(domain or "")
+    )
     return {
-        "query": result.query, "kind": result.kind, "licensed": result.licensed, "status": result.status,
-        "message": result.message, "matched": result.matched,
+        "query": result.query,
+        "kind": result.kind,
+        "licensed": result.licensed,
+        "status": result.status,
+        "message": result.message,
+        "matched": result.matched,
         "licence": licence_out(result.licence) if result.licence else None,
     }
 
@@ -257,23 +317,44 @@ class ApplicationOut(Schema):
 def application_out(app: Application) -> dict[str, Any]:
     licence = Licence.objects.filter(application=app).only("number").first()
     return {
-        "id": app.pk, "reference": app.reference, "organisation_id": app.organisation_id,
-        "organisation": app.organisation.name, "state": app.state,
+        "id": app.pk,
+        "reference": app.reference,
+        "organisation_id": app.organisation_id,
+        "organisation": app.organisation.name,
+        "state": app.state,
         "regime": app.regime.name_en if app.regime_id and app.regime else None,
-        "service_description": app.service_description, "brands": app.brands,
-        "gateway_prefixes": app.gateway_prefixes, "declarations": app.declarations,
+        "service_description": app.service_description,
+        "brands": app.brands,
+        "gateway_prefixes": app.gateway_prefixes,
+        "declarations": app.declarations,
         "fee_payment_reference": app.fee_payment_reference,
         "assigned_to": app.assigned_to.email if app.assigned_to_id and app.assigned_to else None,
-        "submitted_at": app.submitted_at, "decided_at": app.decided_at, "decision_reason": app.decision_reason,
+        "submitted_at": app.submitted_at,
+        "decided_at": app.decided_at,
+        "decision_reason": app.decision_reason,
         "licence_number": licence.number if licence else None,
-        "missing": selectors.application_missing(app) if app.state == ApplicationState.DRAFT else [],
+        "missing": selectors.application_missing(app)
+        if app.state == ApplicationState.DRAFT
+        else [],
         "documents": [
-            {"id": d.pk, "kind": d.kind, "name": d.original_name, "size": d.size, "sha256": d.sha256,
-             "uploaded_at": d.uploaded_at}
+            {
+                "id": d.pk,
+                "kind": d.kind,
+                "name": d.original_name,
+                "size": d.size,
+                "sha256": d.sha256,
+                "uploaded_at": d.uploaded_at,
+            }
             for d in app.documents.filter(removed_at__isnull=True)
         ],
         "history": [
-            {"from_state": t.from_state, "to_state": t.to_state, "actor": t.actor_label, "at": t.at, "reason": t.reason}
+            {
+                "from_state": t.from_state,
+                "to_state": t.to_state,
+                "actor": t.actor_label,
+                "at": t.at,
+                "reason": t.reason,
+            }
             for t in app.transitions.all()
         ],
     }
@@ -300,9 +381,15 @@ def application_summary(app: Application) -> dict[str, Any]:
     from django.utils import timezone
 
     age = (timezone.now() - app.submitted_at).days if app.submitted_at else None
-    return {"id": app.pk, "reference": app.reference, "organisation": app.organisation.name, "state": app.state,
-            "submitted_at": app.submitted_at, "age_days": age,
-            "assigned_to": app.assigned_to.email if app.assigned_to else None}
+    return {
+        "id": app.pk,
+        "reference": app.reference,
+        "organisation": app.organisation.name,
+        "state": app.state,
+        "submitted_at": app.submitted_at,
+        "age_days": age,
+        "assigned_to": app.assigned_to.email if app.assigned_to else None,
+    }
 
 
 def _content(payload: ApplicationContent) -> dict[str, Any]:
@@ -310,22 +397,36 @@ def _content(payload: ApplicationContent) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-@router.get("/applications", response={200: ApplicationPage, 401: Error, 403: Error, 422: Error},
-            summary="Applications: your organisations' own, or all for regulator staff")
+@router.get(
+    "/applications",
+    response={200: ApplicationPage, 401: Error, 403: Error, 422: Error},
+    summary="Applications: your organisations' own, or all for regulator staff",
+)
 def applications_list(
-    request: HttpRequest, state: ApplicationState | None = None,
-    limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+    request: HttpRequest,
+    state: ApplicationState | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     principal = principal_of(request)
     principal.require_scope("read")
     qs = selectors.application_list_for(principal, state=state)
-    return {"items": [application_summary(a) for a in qs[offset : offset + limit]], "count": qs.count(),
-            "limit": limit, "offset": offset}
+    return {
+        "items": [application_summary(a) for a in qs[offset : offset + limit]],
+        "count": qs.count(),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
-@router.post("/applications", response={201: ApplicationOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-             summary="Start a draft application for one of your organisations")
-def applications_create(request: HttpRequest, payload: ApplicationCreate) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/applications",
+    response={201: ApplicationOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Start a draft application for one of your organisations",
+)
+def applications_create(
+    request: HttpRequest, payload: ApplicationCreate
+) -> tuple[int, dict[str, Any]]:
     principal = principal_of(request)
     org = Organisation.objects.filter(pk=payload.organisation_id).first()
     if org is None:
@@ -340,46 +441,86 @@ def _app(request: HttpRequest, application_id: int, scope: str = "read") -> Appl
     return selectors.application_get_for(principal, application_id)
 
 
-@router.get("/applications/{application_id}", response={200: ApplicationOut, 401: Error, 403: Error, 404: Error})
+@router.get(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, 401: Error, 403: Error, 404: Error},
+)
 def applications_get(request: HttpRequest, application_id: int) -> dict[str, Any]:
     return application_out(_app(request, application_id))
 
 
-@router.patch("/applications/{application_id}", response={200: ApplicationOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-              summary="Edit a draft (or an application with information requested)")
-def applications_update(request: HttpRequest, application_id: int, payload: ApplicationContent) -> dict[str, Any]:
+@router.patch(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Edit a draft (or an application with information requested)",
+)
+def applications_update(
+    request: HttpRequest, application_id: int, payload: ApplicationContent
+) -> dict[str, Any]:
     app = _app(request, application_id, "write")
-    return application_out(services.application_update(principal=principal_of(request), application=app, data=_content(payload)))
+    return application_out(
+        services.application_update(
+            principal=principal_of(request), application=app, data=_content(payload)
+        )
+    )
 
 
-@router.post("/applications/{application_id}/documents", response={201: DocumentOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-             summary="Upload a PDF document")
+@router.post(
+    "/applications/{application_id}/documents",
+    response={201: DocumentOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Upload a PDF document",
+)
 def documents_upload(
     request: HttpRequest, application_id: int, kind: Form[DocumentKind], file: File[UploadedFile]
 ) -> tuple[int, dict[str, Any]]:
     app = _app(request, application_id, "write")
-    doc = services.document_add(principal=principal_of(request), application=app, kind=kind, upload=file)
-    return 201, {"id": doc.pk, "kind": doc.kind, "name": doc.original_name, "size": doc.size, "sha256": doc.sha256,
-                 "uploaded_at": doc.uploaded_at}
+    doc = services.document_add(
+        principal=principal_of(request), application=app, kind=kind, upload=file
+    )
+    return 201, {
+        "id": doc.pk,
+        "kind": doc.kind,
+        "name": doc.original_name,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        "uploaded_at": doc.uploaded_at,
+    }
 
 
-def _document(request: HttpRequest, application_id: int, document_id: int, scope: str) -> ApplicationDocument:
+def _document(
+    request: HttpRequest, application_id: int, document_id: int, scope: str
+) -> ApplicationDocument:
     app = _app(request, application_id, scope)
-    doc = ApplicationDocument.objects.filter(pk=document_id, application=app, removed_at__isnull=True).first()
+    doc = ApplicationDocument.objects.filter(
+        pk=document_id, application=app, removed_at__isnull=True
+    ).first()
     if doc is None:
         raise NotFound("Document not found.")
     return doc
 
 
-@router.get("/applications/{application_id}/documents/{document_id}", response={200: None, 401: Error, 403: Error, 404: Error},
-            summary="Download a document (PDF)")
+@router.get(
+    "/applications/{application_id}/documents/{document_id}",
+    response={200: None, 401: Error, 403: Error, 404: Error},
+    summary="Download a document (PDF)",
+)
 def documents_download(request: HttpRequest, application_id: int, document_id: int) -> FileResponse:
     doc = _document(request, application_id, document_id, "read")
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name, content_type="application/pdf")
+    return FileResponse(
+        doc.file.open("rb"),
+        as_attachment=True,
+        filename=doc.original_name,
+        content_type="application/pdf",
+    )
 
 
-@router.delete("/applications/{application_id}/documents/{document_id}", response={204: None, 401: Error, 403: Error, 404: Error, 409: Error})
-def documents_remove(request: HttpRequest, application_id: int, document_id: int) -> tuple[int, None]:
+@router.delete(
+    "/applications/{application_id}/documents/{document_id}",
+    response={204: None, 401: Error, 403: Error, 404: Error, 409: Error},
+)
+def documents_remove(
+    request: HttpRequest, application_id: int, document_id: int
+) -> tuple[int, None]:
     doc = _document(request, application_id, document_id, "write")
     services.document_remove(principal=principal_of(request), document=doc)
     return 204, None
@@ -399,64 +540,118 @@ APP_RESPONSES = {200: ApplicationOut, 401: Error, 403: Error, 404: Error, 409: E
 @router.post("/applications/{application_id}/submit", response=APP_RESPONSES)
 def applications_submit(request: HttpRequest, application_id: int) -> dict[str, Any]:
     app = _app(request, application_id, "write")
-    return application_out(services.application_submit(principal=principal_of(request), application=app))
+    return application_out(
+        services.application_submit(principal=principal_of(request), application=app)
+    )
 
 
 @router.post("/applications/{application_id}/withdraw", response=APP_RESPONSES)
-def applications_withdraw(request: HttpRequest, application_id: int, payload: ReasonIn) -> dict[str, Any]:
+def applications_withdraw(
+    request: HttpRequest, application_id: int, payload: ReasonIn
+) -> dict[str, Any]:
     app = _app(request, application_id, "write")
-    return application_out(services.application_withdraw(principal=principal_of(request), application=app, reason=payload.reason))
+    return application_out(
+        services.application_withdraw(
+            principal=principal_of(request), application=app, reason=payload.reason
+        )
+    )
 
 
-@router.post("/applications/{application_id}/respond", response=APP_RESPONSES,
-             summary="Answer an information request and resubmit")
-def applications_respond(request: HttpRequest, application_id: int, payload: ResponseIn) -> dict[str, Any]:
+@router.post(
+    "/applications/{application_id}/respond",
+    response=APP_RESPONSES,
+    summary="Answer an information request and resubmit",
+)
+def applications_respond(
+    request: HttpRequest, application_id: int, payload: ResponseIn
+) -> dict[str, Any]:
     app = _app(request, application_id, "write")
-    return application_out(services.application_respond(principal=principal_of(request), application=app, response=payload.response))
+    return application_out(
+        services.application_respond(
+            principal=principal_of(request), application=app, response=payload.response
+        )
+    )
 
 
 # -- staff -------------------------------------------------------------------------------------
 
 
-@router.get("/review/queue", response={200: ApplicationPage, 401: Error, 403: Error},
-            summary="Applications awaiting the Authority, oldest first")
+@router.get(
+    "/review/queue",
+    response={200: ApplicationPage, 401: Error, 403: Error},
+    summary="Applications awaiting the Authority, oldest first",
+)
 def review_queue(
-    request: HttpRequest, state: ApplicationState | None = None, mine: bool = False,
-    limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+    request: HttpRequest,
+    state: ApplicationState | None = None,
+    mine: bool = False,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     from cvas.accounts.choices import StaffRole
 
     principal = principal_of(request)
     principal.require_scope("read")
     principal.require_role(StaffRole.LICENSING_OFFICER, StaffRole.AUDITOR, StaffRole.ADMINISTRATOR)
-    qs = selectors.review_queue(state=state, assigned_to=principal.user.pk if mine and principal.user else None)
-    return {"items": [application_summary(a) for a in qs[offset : offset + limit]], "count": qs.count(),
-            "limit": limit, "offset": offset}
+    qs = selectors.review_queue(
+        state=state, assigned_to=principal.user.pk if mine and principal.user else None
+    )
+    return {
+        "items": [application_summary(a) for a in qs[offset : offset + limit]],
+        "count": qs.count(),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
-@router.post("/applications/{application_id}/take", response=APP_RESPONSES, summary="Take under review (licensing officer)")
+@router.post(
+    "/applications/{application_id}/take",
+    response=APP_RESPONSES,
+    summary="Take under review (licensing officer)",
+)
 def applications_take(request: HttpRequest, application_id: int) -> dict[str, Any]:
     app = _app(request, application_id, "write")
-    return application_out(services.application_take(principal=principal_of(request), application=app))
+    return application_out(
+        services.application_take(principal=principal_of(request), application=app)
+    )
 
 
 @router.post("/applications/{application_id}/request-information", response=APP_RESPONSES)
-def applications_request_information(request: HttpRequest, application_id: int, payload: ReasonIn) -> dict[str, Any]:
+def applications_request_information(
+    request: HttpRequest, application_id: int, payload: ReasonIn
+) -> dict[str, Any]:
     app = _app(request, application_id, "write")
-    return application_out(services.application_request_information(principal=principal_of(request), application=app, reason=payload.reason))
+    return application_out(
+        services.application_request_information(
+            principal=principal_of(request), application=app, reason=payload.reason
+        )
+    )
 
 
 @router.post("/applications/{application_id}/reject", response=APP_RESPONSES)
-def applications_reject(request: HttpRequest, application_id: int, payload: ReasonIn) -> dict[str, Any]:
+def applications_reject(
+    request: HttpRequest, application_id: int, payload: ReasonIn
+) -> dict[str, Any]:
     app = _app(request, application_id, "write")
-    return application_out(services.application_reject(principal=principal_of(request), application=app, reason=payload.reason))
+    return application_out(
+        services.application_reject(
+            principal=principal_of(request), application=app, reason=payload.reason
+        )
+    )
 
 
-@router.post("/applications/{application_id}/approve", response={201: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-             summary="Approve and issue the licence")
-def applications_approve(request: HttpRequest, application_id: int, payload: ReasonIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/applications/{application_id}/approve",
+    response={201: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Approve and issue the licence",
+)
+def applications_approve(
+    request: HttpRequest, application_id: int, payload: ReasonIn
+) -> tuple[int, dict[str, Any]]:
     app = _app(request, application_id, "write")
-    licence = services.application_approve(principal=principal_of(request), application=app, reason=payload.reason)
+    licence = services.application_approve(
+        principal=principal_of(request), application=app, reason=payload.reason
+    )
     return 201, licence_detail_out(selectors.licence_get_by_number(licence.number or ""))
 
 
@@ -479,21 +674,41 @@ def _licence_for(request: HttpRequest, licence_id: int) -> Licence:
     return lic
 
 
-@router.post("/licences/{licence_id}/{action}", response={200: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-             summary="Suspend, reinstate, revoke, surrender or renew a licence")
-def licences_action(request: HttpRequest, licence_id: int, action: LicenceActionName, payload: ReasonIn) -> dict[str, Any]:
+@router.post(
+    "/licences/{licence_id}/{action}",
+    response={200: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Suspend, reinstate, revoke, surrender or renew a licence",
+)
+def licences_action(
+    request: HttpRequest, licence_id: int, action: LicenceActionName, payload: ReasonIn
+) -> dict[str, Any]:
     lic = _licence_for(request, licence_id)
     done = ACTIONS[action](principal=principal_of(request), licence=lic, reason=payload.reason)
-    return licence_detail_out(Licence.objects.prefetch_related("brands__domains", "events").select_related("holder", "regime").get(pk=done.pk))
+    return licence_detail_out(
+        Licence.objects.prefetch_related("brands__domains", "events")
+        .select_related("holder", "regime")
+        .get(pk=done.pk)
+    )
 
 
 class NumberIn(Schema):
     number: str = Field(..., max_length=64)
 
 
-@router.post("/licences/{licence_id}/official-number", response={200: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-             summary="Record the official number of a public-record licence once published")
-def licences_record_number(request: HttpRequest, licence_id: int, payload: NumberIn) -> dict[str, Any]:
+@router.post(
+    "/licences/{licence_id}/official-number",
+    response={200: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Record the official number of a public-record licence once published",
+)
+def licences_record_number(
+    request: HttpRequest, licence_id: int, payload: NumberIn
+) -> dict[str, Any]:
     lic = _licence_for(request, licence_id)
-    done = services.licence_record_number(principal=principal_of(request), licence=lic, number=payload.number)
-    return licence_detail_out(Licence.objects.prefetch_related("brands__domains", "events").select_related("holder", "regime").get(pk=done.pk))
+    done = services.licence_record_number(
+        principal=principal_of(request), licence=lic, number=payload.number
+    )
+    return licence_detail_out(
+        Licence.objects.prefetch_related("brands__domains", "events")
+        .select_related("holder", "regime")
+        .get(pk=done.pk)
+    )

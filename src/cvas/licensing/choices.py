@@ -39,11 +39,16 @@ OPEN_APPLICATION_STATES = frozenset(
     }
 )
 # States in which the applicant may edit the application's content.
-EDITABLE_APPLICATION_STATES = frozenset({ApplicationState.DRAFT, ApplicationState.INFORMATION_REQUESTED})
+EDITABLE_APPLICATION_STATES = frozenset(
+    {ApplicationState.DRAFT, ApplicationState.INFORMATION_REQUESTED}
+)
 
 
 class DocumentKind(models.TextChoices):
-    INCORPORATION_CERTIFICATE = "incorporation_certificate", "Certificate of incorporation (SECP) or NTN certificate"
+    INCORPORATION_CERTIFICATE = (
+        "incorporation_certificate",
+        "Certificate of incorporation (SECP) or NTN certificate",
+    )
     SECURITY_POLICY = "security_policy", "Data-security policy"
     TECHNICAL_PROPOSAL = "technical_proposal", "Technical proposal"
     FEE_RECEIPT = "fee_receipt", "Fee payment receipt"
@@ -57,9 +62,18 @@ REQUIRED_DOCUMENT_KINDS = (DocumentKind.INCORPORATION_CERTIFICATE, DocumentKind.
 class Declaration(models.TextChoices):
     """Data-security declarations an applicant must make before submitting."""
 
-    DATA_PROTECTION = "data_protection", "Subscriber data is protected with industry-standard security controls"
-    LAWFUL_USE = "lawful_use", "Service is provided for lawful purposes only, under the licence conditions"
-    RECORDS_KEPT = "records_kept", "Subscriber and gateway records are kept and reported to the Authority as required"
+    DATA_PROTECTION = (
+        "data_protection",
+        "Subscriber data is protected with industry-standard security controls",
+    )
+    LAWFUL_USE = (
+        "lawful_use",
+        "Service is provided for lawful purposes only, under the licence conditions",
+    )
+    RECORDS_KEPT = (
+        "records_kept",
+        "Subscriber and gateway records are kept and reported to the Authority as required",
+    )
     INCIDENT_REPORTING = "incident_reporting", "Security incidents are reported to the Authority"
 
 

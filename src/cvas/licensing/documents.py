@@ -27,7 +27,9 @@ def check_pdf(stream: IO[bytes], *, size: int, field: str = "file") -> str:
     """Refuse anything that is not a PDF within the size limit; return its SHA-256."""
     limit = settings.DOCUMENT_MAX_BYTES
     if size <= 0:
-        raise InvalidInput(f"{field}: the file is empty", details=[{"field": field, "reason": "empty file"}])
+        raise InvalidInput(
+            f"{field}: the file is empty", details=[{"field": field, "reason": "empty file"}]
+        )
     if size > limit:
         raise InvalidInput(
             f"{field}: the file is {size:,} bytes; the limit is {limit:,}",

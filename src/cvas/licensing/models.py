@@ -28,23 +28,33 @@ class Regime(models.Model):
     summary_en = models.TextField(blank=True)
     summary_ur = models.TextField(blank=True)
     effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True, help_text="Last day in force; empty while in force.")
-    licensing_open = models.BooleanField(
-        default=True, help_text="Whether class licences for VPN providers are granted under this regime."
+    effective_to = models.DateField(
+        null=True, blank=True, help_text="Last day in force; empty while in force."
     )
-    permitted_categories = models.JSONField(default=list, blank=True, help_text="Subscriber categories licensees may serve.")
+    licensing_open = models.BooleanField(
+        default=True,
+        help_text="Whether class licences for VPN providers are granted under this regime.",
+    )
+    permitted_categories = models.JSONField(
+        default=list, blank=True, help_text="Subscriber categories licensees may serve."
+    )
     end_user_registration_required = models.BooleanField(
-        default=False, help_text="End users must register their IP addresses or mobile numbers themselves."
+        default=False,
+        help_text="End users must register their IP addresses or mobile numbers themselves.",
     )
     licence_validity_years = models.PositiveSmallIntegerField(default=15)
-    return_period = models.CharField(max_length=16, choices=ReturnPeriod.choices, default=ReturnPeriod.QUARTERLY)
+    return_period = models.CharField(
+        max_length=16, choices=ReturnPeriod.choices, default=ReturnPeriod.QUARTERLY
+    )
     return_deadline_days = models.PositiveSmallIntegerField(default=30)
     fees = models.JSONField(default=dict, blank=True)
     conditions_en = models.TextField(blank=True)
     conditions_ur = models.TextField(blank=True)
     sources = models.JSONField(default=list, blank=True, help_text="Where each fact comes from.")
     assumptions = models.JSONField(
-        default=list, blank=True, help_text="Names of the fields whose values are assumptions, not published facts."
+        default=list,
+        blank=True,
+        help_text="Names of the fields whose values are assumptions, not published facts.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -52,10 +62,13 @@ class Regime(models.Model):
         ordering = ["effective_from"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=models.F("effective_from")),
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_to__gte=models.F("effective_from")),
                 name="regime_period_ordered",
             ),
-            models.CheckConstraint(condition=models.Q(licence_validity_years__gte=1), name="regime_validity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(licence_validity_years__gte=1), name="regime_validity_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,6 +87,9 @@ class LicenceNumberSequence(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 def _verification_token() -> str:
     return secrets.token_urlsafe(18)
@@ -81,15 +97,23 @@ def _verification_token() -> str:
 
 class Licence(models.Model):
     number = models.CharField(
-        max_length=64, unique=True, null=True, blank=True, help_text="Empty while the number is not published."
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Empty while the number is not published.",
     )
-    number_slug = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    number_slug = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     holder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="licences")
     regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="licences")
     application = models.OneToOneField(
         "Application", on_delete=models.PROTECT, null=True, blank=True, related_name="licence"
     )
-    status = models.CharField(max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)
+    status = models.CharField(
+        max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE
+    )
     issued_on = models.DateField()
     expires_on = models.DateField()
     conditions_en = models.TextField(blank=True)
@@ -97,14 +121,19 @@ class Licence(models.Model):
     is_public_record = models.BooleanField(default=False)
     is_demo = models.BooleanField(default=False)
     public_record_note = models.CharField(max_length=300, blank=True)
-    verification_token = models.CharField(max_length=32, unique=True, default=_verification_token, editable=False)
+    verification_token = models.CharField(
+        max_length=32, unique=True, default=_verification_token, editable=False
+    )
     status_changed_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["issued_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(expires_on__gt=models.F("issued_on")), name="licence_expires_after_issue"),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gt=models.F("issued_on")),
+                name="licence_expires_after_issue",
+            ),
             models.CheckConstraint(
                 condition=~(models.Q(is_public_record=True) & models.Q(is_demo=True)),
                 name="licence_not_both_public_and_demo",
@@ -128,7 +157,9 @@ class Brand(models.Model):
     """A name under which a provider sells a VPN; belongs to one licence at a time."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="brands")
-    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, null=True, blank=True, related_name="brands")
+    licence = models.ForeignKey(
+        Licence, on_delete=models.PROTECT, null=True, blank=True, related_name="brands"
+    )
     name = models.CharField(max_length=120)
     name_key = models.CharField(max_length=120, unique=True, editable=False)
     app_identifiers = models.JSONField(default=list, blank=True)
@@ -154,12 +185,22 @@ class BrandDomain(models.Model):
 
 class Application(models.Model):
     reference = models.CharField(max_length=32, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=32, choices=ApplicationState.choices, default=ApplicationState.DRAFT)
-    regime = models.ForeignKey(Regime, on_delete=models.PROTECT, null=True, blank=True, related_name="applications")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="applications"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        max_length=32, choices=ApplicationState.choices, default=ApplicationState.DRAFT
+    )
+    regime = models.ForeignKey(
+        Regime, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
     service_description = models.TextField(blank=True)
-    brands = models.JSONField(default=list, blank=True, help_text='[{"name": ..., "websites": [...]}]')
+    brands = models.JSONField(
+        default=list, blank=True, help_text='[{"name": ..., "websites": [...]}]'
+    )
     gateway_prefixes = models.JSONField(default=list, blank=True)
     declarations = models.JSONField(default=dict, blank=True)
     fee_payment_reference = models.CharField(max_length=64, blank=True)
@@ -182,10 +223,14 @@ class Application(models.Model):
 
 
 class ApplicationTransition(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="transitions")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="transitions"
+    )
     from_state = models.CharField(max_length=32, choices=ApplicationState.choices, blank=True)
     to_state = models.CharField(max_length=32, choices=ApplicationState.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=255)
     at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(blank=True)
@@ -209,7 +254,9 @@ class ApplicationDocument(models.Model):
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -230,7 +277,9 @@ class LicenceEvent(models.Model):
     effective_on = models.DateField()
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=255)
     at = models.DateTimeField(default=timezone.now)
 

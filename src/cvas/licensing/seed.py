@@ -12,7 +12,9 @@ from typing import Any
 
 from cvas.licensing.choices import SubscriberCategory as C
 
-DAWN_2025_02_25 = "Dawn, 25 Feb 2025: 'PTA grants licence to two companies for VPN services' (Kalbe Ali)"
+DAWN_2025_02_25 = (
+    "Dawn, 25 Feb 2025: 'PTA grants licence to two companies for VPN services' (Kalbe Ali)"
+)
 REPORT_2025_02_24 = "News report, 24 Feb 2025: PTA launches a licensing framework for VPN services"
 REPORT_2025_11_13 = "News report, 13 Nov 2025: PTA commences licensing of VPN providers under the reinstated CVAS-Data regime"
 PTA_FAQ = "PTA public FAQ of the IP-registration portal (applicants, ISP verification, mobile numbers, CNIC, fee from the fifth address)"
@@ -53,7 +55,13 @@ REGIMES: list[dict[str, Any]] = [
         ),
         "conditions_ur": "تجارتی ادارے ہر جامد آئی پی ایڈریس (یا موبائل نمبر) رجسٹر کریں؛ انٹرنیٹ سروس فراہم کنندہ ہر ایڈریس کی تصدیق کرے۔",
         "sources": [DAWN_2025_02_25, PTA_FAQ],
-        "assumptions": ["effective_from", "effective_to", "fees", "return_period", "return_deadline_days"],
+        "assumptions": [
+            "effective_from",
+            "effective_to",
+            "fees",
+            "return_period",
+            "return_deadline_days",
+        ],
     },
     {
         "code": "cvas-data-2024",
@@ -89,7 +97,11 @@ REGIMES: list[dict[str, Any]] = [
         ),
         "sources": [DAWN_2025_02_25, REPORT_2025_02_24, PTA_TERMS],
         "assumptions": [
-            "effective_from", "effective_to", "end_user_registration_required", "fees", "return_period",
+            "effective_from",
+            "effective_to",
+            "end_user_registration_required",
+            "fees",
+            "return_period",
             "return_deadline_days",
         ],
     },

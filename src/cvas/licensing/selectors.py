@@ -49,7 +49,11 @@ SORTS = {
 
 
 def licence_list(
-    *, q: str | None = None, status: str | None = None, regime: str | None = None, sort: str | None = None
+    *,
+    q: str | None = None,
+    status: str | None = None,
+    regime: str | None = None,
+    sort: str | None = None,
 ) -> QuerySet[Licence]:
     qs = Licence.objects.select_related("holder", "regime").prefetch_related(
         Prefetch("brands", queryset=Brand.objects.order_by("name"))
@@ -57,7 +61,11 @@ def licence_list(
     if q:
         term = q.strip()
         key = brand_key(term)
-        cond = Q(holder__name__icontains=term) | Q(brands__name__icontains=term) | Q(number__icontains=term)
+        cond = (
+            Q(holder__name__icontains=term)
+            | Q(brands__name__icontains=term)
+            | Q(number__icontains=term)
+        )
         if key:
             cond |= Q(brands__name_key__contains=key)
         qs = qs.filter(cond).distinct()
@@ -72,7 +80,8 @@ def licence_list(
         qs = qs.filter(regime__code=regime)
     if sort and sort not in SORTS:
         raise InvalidInput(
-            f"Unknown sort {sort!r}; one of {', '.join(SORTS)}.", details=[{"field": "sort", "reason": "unknown sort"}]
+            f"Unknown sort {sort!r}; one of {', '.join(SORTS)}.",
+            details=[{"field": "sort", "reason": "unknown sort"}],
         )
     return qs.order_by(*SORTS[sort or "holder"])
 
@@ -92,7 +101,9 @@ def licence_get_by_number(number: str) -> Licence:
 
 
 def licence_get_by_token(token: str) -> Licence:
-    licence = Licence.objects.select_related("holder", "regime").filter(verification_token=token).first()
+    licence = (
+        Licence.objects.select_related("holder", "regime").filter(verification_token=token).first()
+    )
     if licence is None:
         raise NotFound("No such licence.")
     return licence
@@ -123,13 +134,19 @@ class Verification:
                 "Using an unlicensed VPN service may be unlawful."
             )
         holder = self.licence.holder.name
-        number = f"licence {self.licence.number}" if self.licence.number else "licence (number not published)"
+        number = (
+            f"licence {self.licence.number}"
+            if self.licence.number
+            else "licence (number not published)"
+        )
         subject = self.matched or self.query
         match self.licence.status:
             case LicenceStatus.ACTIVE:
                 return f"{subject} is licensed: {holder} holds CVAS-Data class {number}, active."
             case LicenceStatus.SUSPENDED:
-                return f"{subject} is NOT currently licensed: the {number} of {holder} is suspended."
+                return (
+                    f"{subject} is NOT currently licensed: the {number} of {holder} is suspended."
+                )
             case LicenceStatus.REVOKED:
                 return f"{subject} is NOT licensed: the {number} of {holder} has been revoked."
             case LicenceStatus.EXPIRED:
@@ -141,10 +158,14 @@ class Verification:
 def verify_brand(name: str) -> Verification:
     key = brand_key(name)
     if not key:
-        raise InvalidInput("brand: give a brand name", details=[{"field": "brand", "reason": "required"}])
+        raise InvalidInput(
+            "brand: give a brand name", details=[{"field": "brand", "reason": "required"}]
+        )
     brand = Brand.objects.select_related("licence__holder").filter(name_key=key).first()
     licence = brand.licence if brand is not None else None
-    return Verification(query=name.strip(), kind="brand", matched=brand.name if brand else None, licence=licence)
+    return Verification(
+        query=name.strip(), kind="brand", matched=brand.name if brand else None, licence=licence
+    )
 
 
 def verify_domain(text: str) -> Verification:
@@ -157,21 +178,28 @@ def verify_domain(text: str) -> Verification:
     best = max(match, key=lambda d: len(d.domain), default=None)
     licence = best.brand.licence if best is not None else None
     return Verification(
-        query=host, kind="domain", matched=f"{best.brand.name} ({best.domain})" if best else None, licence=licence
+        query=host,
+        kind="domain",
+        matched=f"{best.brand.name} ({best.domain})" if best else None,
+        licence=licence,
     )
 
 
 # -- applications --------------------------------------------------------------------------------
 
 
-def application_list_for(principal: Principal, *, state: str | None = None) -> QuerySet[Application]:
+def application_list_for(
+    principal: Principal, *, state: str | None = None
+) -> QuerySet[Application]:
     principal.require_authenticated()
     qs = Application.objects.select_related("organisation", "assigned_to", "regime")
     if not principal.is_staff_reader:
         qs = qs.filter(organisation_id__in=principal.organisation_ids)
     if state:
         if state not in ApplicationState.values:
-            raise InvalidInput(f"Unknown state {state!r}.", details=[{"field": "state", "reason": "unknown state"}])
+            raise InvalidInput(
+                f"Unknown state {state!r}.", details=[{"field": "state", "reason": "unknown state"}]
+            )
         qs = qs.filter(state=state)
     return qs.order_by("-created_at", "-pk")
 
@@ -180,7 +208,9 @@ def application_get_for(principal: Principal, pk: int | str) -> Application:
     """An application the principal may see; anyone else gets 'not found'."""
     principal.require_authenticated()
     try:
-        app = Application.objects.select_related("organisation", "assigned_to", "regime", "created_by").get(pk=int(pk))
+        app = Application.objects.select_related(
+            "organisation", "assigned_to", "regime", "created_by"
+        ).get(pk=int(pk))
     except (Application.DoesNotExist, ValueError, TypeError):
         raise NotFound("Application not found.") from None
     if not (principal.is_member(app.organisation_id) or principal.is_staff_reader):
@@ -188,7 +218,9 @@ def application_get_for(principal: Principal, pk: int | str) -> Application:
     return app
 
 
-def review_queue(*, state: str | None = None, assigned_to: int | None = None) -> QuerySet[Application]:
+def review_queue(
+    *, state: str | None = None, assigned_to: int | None = None
+) -> QuerySet[Application]:
     qs = Application.objects.select_related("organisation", "assigned_to").filter(
         state__in=[
             ApplicationState.SUBMITTED,
@@ -208,18 +240,35 @@ def application_missing(app: Application) -> list[dict[str, str]]:
     """What must still be supplied before the application can be submitted: field and what."""
     missing: list[dict[str, str]] = []
     if len(app.service_description.strip()) < 20:
-        missing.append({"field": "service_description", "reason": "describe the service (at least 20 characters)"})
+        missing.append(
+            {
+                "field": "service_description",
+                "reason": "describe the service (at least 20 characters)",
+            }
+        )
     if not app.brands:
         missing.append({"field": "brands", "reason": "name at least one brand"})
     if not app.gateway_prefixes:
         missing.append({"field": "gateway_prefixes", "reason": "list at least one gateway prefix"})
     for declaration in Declaration:
         if app.declarations.get(declaration.value) is not True:
-            missing.append({"field": f"declarations.{declaration.value}", "reason": f"declare: {declaration.label}"})
+            missing.append(
+                {
+                    "field": f"declarations.{declaration.value}",
+                    "reason": f"declare: {declaration.label}",
+                }
+            )
     if not app.fee_payment_reference.strip():
-        missing.append({"field": "fee_payment_reference", "reason": "give the fee payment reference"})
+        missing.append(
+            {"field": "fee_payment_reference", "reason": "give the fee payment reference"}
+        )
     present = set(app.documents.filter(removed_at__isnull=True).values_list("kind", flat=True))
     for kind in REQUIRED_DOCUMENT_KINDS:
         if kind not in present:
-            missing.append({"field": f"documents.{kind}", "reason": f"upload: {DocumentKind(kind).label} (PDF)"})
+            missing.append(
+                {
+                    "field": f"documents.{kind}",
+                    "reason": f"upload: {DocumentKind(kind).label} (PDF)",
+                }
+            )
     return missing

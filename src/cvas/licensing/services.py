@@ -46,7 +46,13 @@ from cvas.licensing.normalise import brand_key, domain_normalise
 from cvas.licensing.selectors import application_missing, regime_in_force
 
 S = ApplicationState
-APPLICATION_FIELDS = ("service_description", "brands", "gateway_prefixes", "declarations", "fee_payment_reference")
+APPLICATION_FIELDS = (
+    "service_description",
+    "brands",
+    "gateway_prefixes",
+    "declarations",
+    "fee_payment_reference",
+)
 MAX_BRANDS = 20
 MAX_PREFIXES = 256
 _FEE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-. ]{2,63}$")
@@ -58,9 +64,13 @@ _OFFICIAL_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-. ]{2,62}[A-Za-z0-9]$")
 
 def _clean_brands(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        raise InvalidInput("brands: expected a list", details=[{"field": "brands", "reason": "expected a list"}])
+        raise InvalidInput(
+            "brands: expected a list", details=[{"field": "brands", "reason": "expected a list"}]
+        )
     if len(value) > MAX_BRANDS:
-        raise InvalidInput(f"brands: at most {MAX_BRANDS}", details=[{"field": "brands", "reason": "too many"}])
+        raise InvalidInput(
+            f"brands: at most {MAX_BRANDS}", details=[{"field": "brands", "reason": "too many"}]
+        )
     clean: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, item in enumerate(value):
@@ -68,20 +78,37 @@ def _clean_brands(value: Any) -> list[dict[str, Any]]:
         if isinstance(item, str):
             item = {"name": item}
         if not isinstance(item, dict):
-            raise InvalidInput(f"{where}: expected an object with a name", details=[{"field": where, "reason": "expected an object"}])
+            raise InvalidInput(
+                f"{where}: expected an object with a name",
+                details=[{"field": where, "reason": "expected an object"}],
+            )
         name = " ".join(str(item.get("name", "")).split())
         if not name or not brand_key(name):
-            raise InvalidInput(f"{where}.name: required", details=[{"field": f"{where}.name", "reason": "required"}])
+            raise InvalidInput(
+                f"{where}.name: required",
+                details=[{"field": f"{where}.name", "reason": "required"}],
+            )
         if len(name) > 120:
-            raise InvalidInput(f"{where}.name: at most 120 characters", details=[{"field": f"{where}.name", "reason": "too long"}])
+            raise InvalidInput(
+                f"{where}.name: at most 120 characters",
+                details=[{"field": f"{where}.name", "reason": "too long"}],
+            )
         key = brand_key(name)
         if key in seen:
-            raise InvalidInput(f"{where}.name: {name} is listed twice", details=[{"field": f"{where}.name", "reason": "duplicate"}])
+            raise InvalidInput(
+                f"{where}.name: {name} is listed twice",
+                details=[{"field": f"{where}.name", "reason": "duplicate"}],
+            )
         seen.add(key)
         websites_raw = item.get("websites") or []
         if isinstance(websites_raw, str):
             websites_raw = [w for w in re.split(r"[\s,]+", websites_raw) if w]
-        websites = sorted({domain_normalise(str(w), field=f"{where}.websites[{j}]") for j, w in enumerate(websites_raw)})
+        websites = sorted(
+            {
+                domain_normalise(str(w), field=f"{where}.websites[{j}]")
+                for j, w in enumerate(websites_raw)
+            }
+        )
         apps_raw = item.get("app_identifiers") or []
         if isinstance(apps_raw, str):
             apps_raw = [a for a in re.split(r"[\s,]+", apps_raw) if a]
@@ -94,22 +121,35 @@ def _clean_prefixes(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [v for v in re.split(r"[\s,]+", value) if v]
     if not isinstance(value, list):
-        raise InvalidInput("gateway_prefixes: expected a list", details=[{"field": "gateway_prefixes", "reason": "expected a list"}])
+        raise InvalidInput(
+            "gateway_prefixes: expected a list",
+            details=[{"field": "gateway_prefixes", "reason": "expected a list"}],
+        )
     if len(value) > MAX_PREFIXES:
-        raise InvalidInput(f"gateway_prefixes: at most {MAX_PREFIXES}", details=[{"field": "gateway_prefixes", "reason": "too many"}])
-    nets = [parse_public_prefix(str(v), field=f"gateway_prefixes[{i}]") for i, v in enumerate(value)]
+        raise InvalidInput(
+            f"gateway_prefixes: at most {MAX_PREFIXES}",
+            details=[{"field": "gateway_prefixes", "reason": "too many"}],
+        )
+    nets = [
+        parse_public_prefix(str(v), field=f"gateway_prefixes[{i}]") for i, v in enumerate(value)
+    ]
     unique = sorted(set(nets), key=lambda n: (n.version, n.network_address, n.prefixlen))
     return [str(n) for n in unique]
 
 
 def _clean_declarations(value: Any) -> dict[str, bool]:
     if not isinstance(value, dict):
-        raise InvalidInput("declarations: expected an object", details=[{"field": "declarations", "reason": "expected an object"}])
+        raise InvalidInput(
+            "declarations: expected an object",
+            details=[{"field": "declarations", "reason": "expected an object"}],
+        )
     unknown = [k for k in value if k not in Declaration.values]
     if unknown:
         raise InvalidInput(
             f"declarations: unknown {', '.join(unknown)}; known: {', '.join(Declaration.values)}",
-            details=[{"field": f"declarations.{k}", "reason": "unknown declaration"} for k in unknown],
+            details=[
+                {"field": f"declarations.{k}", "reason": "unknown declaration"} for k in unknown
+            ],
         )
     return {k: bool(v) for k, v in value.items()}
 
@@ -118,11 +158,17 @@ def _clean_content(data: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in data.items():
         if key not in APPLICATION_FIELDS:
-            raise InvalidInput(f"{key}: not a field of an application", details=[{"field": key, "reason": "unknown field"}])
+            raise InvalidInput(
+                f"{key}: not a field of an application",
+                details=[{"field": key, "reason": "unknown field"}],
+            )
         if key == "service_description":
             text = str(value or "").strip()
             if len(text) > 10000:
-                raise InvalidInput("service_description: at most 10,000 characters", details=[{"field": key, "reason": "too long"}])
+                raise InvalidInput(
+                    "service_description: at most 10,000 characters",
+                    details=[{"field": key, "reason": "too long"}],
+                )
             clean[key] = text
         elif key == "brands":
             clean[key] = _clean_brands(value)
@@ -144,12 +190,20 @@ def _clean_content(data: dict[str, Any]) -> dict[str, Any]:
 def _notify_applicant(app: Application, subject: str, body: str) -> None:
     recipients = [app.created_by.email, app.organisation.contact_email]
     link = f"{settings.SITE_URL}/portal/applications/{app.pk}/"
-    notify(recipients=recipients, subject=f"[CVAS Registry] {app.reference}: {subject}", body=f"{body}\n\n{link}\n")
+    notify(
+        recipients=recipients,
+        subject=f"[CVAS Registry] {app.reference}: {subject}",
+        body=f"{body}\n\n{link}\n",
+    )
 
 
 @transaction.atomic
 def application_create(
-    *, principal: Principal, organisation: Organisation, data: dict[str, Any] | None = None, is_demo: bool = False
+    *,
+    principal: Principal,
+    organisation: Organisation,
+    data: dict[str, Any] | None = None,
+    is_demo: bool = False,
 ) -> Application:
     principal.require_scope("write")
     principal.require_member(organisation)
@@ -165,18 +219,28 @@ def application_create(
     app.reference = f"APP-{app.created_at.year}-{app.pk:06d}"
     app.save(update_fields=["reference"])
     ApplicationTransition.objects.create(
-        application=app, from_state="", to_state=S.DRAFT, actor=principal.user, actor_label=principal.actor.label
+        application=app,
+        from_state="",
+        to_state=S.DRAFT,
+        actor=principal.user,
+        actor_label=principal.actor.label,
     )
     audit_record(actor=principal.actor, action="application.create", obj=app, after=snapshot(app))
     return app
 
 
 def _lock(app: Application) -> Application:
-    return Application.objects.select_for_update().select_related("organisation", "created_by").get(pk=app.pk)
+    return (
+        Application.objects.select_for_update()
+        .select_related("organisation", "created_by")
+        .get(pk=app.pk)
+    )
 
 
 @transaction.atomic
-def application_update(*, principal: Principal, application: Application, data: dict[str, Any]) -> Application:
+def application_update(
+    *, principal: Principal, application: Application, data: dict[str, Any]
+) -> Application:
     principal.require_scope("write")
     principal.require_member(application.organisation_id)
     app = _lock(application)
@@ -190,7 +254,13 @@ def application_update(*, principal: Principal, application: Application, data: 
         setattr(app, key, value)
     app.updated_at = timezone.now()
     app.save()
-    audit_record(actor=principal.actor, action="application.update", obj=app, before=before, after=snapshot(app))
+    audit_record(
+        actor=principal.actor,
+        action="application.update",
+        obj=app,
+        before=before,
+        after=snapshot(app),
+    )
     return app
 
 
@@ -202,12 +272,16 @@ def document_add(
     principal.require_member(application.organisation_id)
     app = _lock(application)
     if app.state not in EDITABLE_APPLICATION_STATES:
-        raise IllegalTransition(f"{app.reference} is {app.get_state_display().lower()}; documents can no longer be added.")
+        raise IllegalTransition(
+            f"{app.reference} is {app.get_state_display().lower()}; documents can no longer be added."
+        )
     if kind not in DocumentKind.values:
         raise InvalidInput(
             f"kind: unknown document kind {kind!r}; one of {', '.join(DocumentKind.values)}",
             details=[{"field": "kind", "reason": "unknown document kind"}],
         )
+    if upload.file is None:
+        raise InvalidInput("file: required", details=[{"field": "file", "reason": "required"}])
     sha = check_pdf(upload.file, size=upload.size or 0)
     assert principal.user is not None
     doc = ApplicationDocument(
@@ -240,20 +314,31 @@ def document_remove(*, principal: Principal, document: ApplicationDocument) -> N
     principal.require_member(document.application.organisation_id)
     app = _lock(document.application)
     if app.state not in EDITABLE_APPLICATION_STATES:
-        raise IllegalTransition(f"{app.reference} is {app.get_state_display().lower()}; documents can no longer be removed.")
+        raise IllegalTransition(
+            f"{app.reference} is {app.get_state_display().lower()}; documents can no longer be removed."
+        )
     if document.removed_at is not None:
         return
     before = snapshot(document, ["kind", "original_name", "removed_at"])
     document.removed_at = timezone.now()
     document.save(update_fields=["removed_at"])
     audit_record(
-        actor=principal.actor, action="application.document_remove", obj=document, before=before,
+        actor=principal.actor,
+        action="application.document_remove",
+        obj=document,
+        before=before,
         after=snapshot(document, ["kind", "original_name", "removed_at"]),
     )
 
 
 def _move(
-    app: Application, *, to: str, allowed_from: set[str], principal: Principal, reason: str, action: str
+    app: Application,
+    *,
+    to: str,
+    allowed_from: set[str],
+    principal: Principal,
+    reason: str,
+    action: str,
 ) -> Application:
     if app.state not in allowed_from:
         allowed = ", ".join(sorted(ApplicationState(s).label.lower() for s in allowed_from))
@@ -267,11 +352,20 @@ def _move(
     app.updated_at = timezone.now()
     app.save()
     ApplicationTransition.objects.create(
-        application=app, from_state=from_state, to_state=to, actor=principal.user,
-        actor_label=principal.actor.label, reason=reason,
+        application=app,
+        from_state=from_state,
+        to_state=to,
+        actor=principal.user,
+        actor_label=principal.actor.label,
+        reason=reason,
     )
     audit_record(
-        actor=principal.actor, action=f"application.{to}", obj=app, before=before, after=snapshot(app), reason=reason
+        actor=principal.actor,
+        action=f"application.{to}",
+        obj=app,
+        before=before,
+        after=snapshot(app),
+        reason=reason,
     )
     return app
 
@@ -279,26 +373,44 @@ def _move(
 def _require_reason(reason: str, what: str) -> str:
     text = (reason or "").strip()
     if not text:
-        raise InvalidInput(f"reason: a reason is required to {what}", details=[{"field": "reason", "reason": "required"}])
+        raise InvalidInput(
+            f"reason: a reason is required to {what}",
+            details=[{"field": "reason", "reason": "required"}],
+        )
     return text
 
 
 def _check_brands_free(app: Application) -> None:
     for i, item in enumerate(app.brands):
-        other = Brand.objects.filter(name_key=brand_key(item["name"])).exclude(organisation=app.organisation).first()
+        other = (
+            Brand.objects.filter(name_key=brand_key(item["name"]))
+            .exclude(organisation=app.organisation)
+            .first()
+        )
         if other is not None:
             raise Conflict(
                 f"brands[{i}].name: {item['name']} is already registered to another provider.",
                 code="brand_taken",
-                details=[{"field": f"brands[{i}].name", "reason": "registered to another provider"}],
+                details=[
+                    {"field": f"brands[{i}].name", "reason": "registered to another provider"}
+                ],
             )
         for j, website in enumerate(item.get("websites", [])):
-            taken = BrandDomain.objects.filter(domain=website).exclude(brand__organisation=app.organisation).exists()
+            taken = (
+                BrandDomain.objects.filter(domain=website)
+                .exclude(brand__organisation=app.organisation)
+                .exists()
+            )
             if taken:
                 raise Conflict(
                     f"brands[{i}].websites[{j}]: {website} belongs to another provider's brand.",
                     code="domain_taken",
-                    details=[{"field": f"brands[{i}].websites[{j}]", "reason": "belongs to another provider"}],
+                    details=[
+                        {
+                            "field": f"brands[{i}].websites[{j}]",
+                            "reason": "belongs to another provider",
+                        }
+                    ],
                 )
 
 
@@ -308,7 +420,14 @@ def application_submit(*, principal: Principal, application: Application) -> App
     principal.require_member(application.organisation_id)
     app = _lock(application)
     if app.state != S.DRAFT:
-        _move(app, to=S.SUBMITTED, allowed_from={S.DRAFT}, principal=principal, reason="", action="submitted")
+        _move(
+            app,
+            to=S.SUBMITTED,
+            allowed_from={S.DRAFT},
+            principal=principal,
+            reason="",
+            action="submitted",
+        )
     missing = application_missing(app)
     if missing:
         raise InvalidInput(
@@ -327,9 +446,17 @@ def application_submit(*, principal: Principal, application: Application) -> App
     _check_brands_free(app)
     app.regime = regime
     app.submitted_at = timezone.now()
-    _move(app, to=S.SUBMITTED, allowed_from={S.DRAFT}, principal=principal, reason="", action="submitted")
+    _move(
+        app,
+        to=S.SUBMITTED,
+        allowed_from={S.DRAFT},
+        principal=principal,
+        reason="",
+        action="submitted",
+    )
     _notify_applicant(
-        app, "application received",
+        app,
+        "application received",
         f"Your application {app.reference} for a CVAS-Data class licence has been received "
         f"under the regime '{regime.name_en}'. You will be told of each decision.",
     )
@@ -344,41 +471,73 @@ def application_take(*, principal: Principal, application: Application) -> Appli
     app = _lock(application)
     app.assigned_to = principal.user
     return _move(
-        app, to=S.UNDER_REVIEW, allowed_from={S.SUBMITTED, S.RESUBMITTED}, principal=principal, reason="",
+        app,
+        to=S.UNDER_REVIEW,
+        allowed_from={S.SUBMITTED, S.RESUBMITTED},
+        principal=principal,
+        reason="",
         action="taken under review",
     )
 
 
 @transaction.atomic
-def application_assign(*, principal: Principal, application: Application, officer: Any) -> Application:
+def application_assign(
+    *, principal: Principal, application: Application, officer: Any
+) -> Application:
     principal.require_scope("write")
     principal.require_role(StaffRole.LICENSING_OFFICER)
     from cvas.accounts.models import StaffRoleGrant
 
-    if officer is not None and not StaffRoleGrant.objects.filter(user=officer, role=StaffRole.LICENSING_OFFICER).exists():
-        raise InvalidInput("assigned_to: not a licensing officer", details=[{"field": "assigned_to", "reason": "not a licensing officer"}])
+    if (
+        officer is not None
+        and not StaffRoleGrant.objects.filter(
+            user=officer, role=StaffRole.LICENSING_OFFICER
+        ).exists()
+    ):
+        raise InvalidInput(
+            "assigned_to: not a licensing officer",
+            details=[{"field": "assigned_to", "reason": "not a licensing officer"}],
+        )
     app = _lock(application)
     before = snapshot(app)
     app.assigned_to = officer
     app.save(update_fields=["assigned_to"])
-    audit_record(actor=principal.actor, action="application.assign", obj=app, before=before, after=snapshot(app))
+    audit_record(
+        actor=principal.actor,
+        action="application.assign",
+        obj=app,
+        before=before,
+        after=snapshot(app),
+    )
     return app
 
 
 @transaction.atomic
-def application_request_information(*, principal: Principal, application: Application, reason: str) -> Application:
+def application_request_information(
+    *, principal: Principal, application: Application, reason: str
+) -> Application:
     principal.require_scope("write")
     principal.require_role(StaffRole.LICENSING_OFFICER)
     question = _require_reason(reason, "request information")
     app = _lock(application)
-    _move(app, to=S.INFORMATION_REQUESTED, allowed_from={S.UNDER_REVIEW}, principal=principal, reason=question,
-          action="asked for information")
-    _notify_applicant(app, "information requested", f"The Authority asks for more information:\n\n{question}")
+    _move(
+        app,
+        to=S.INFORMATION_REQUESTED,
+        allowed_from={S.UNDER_REVIEW},
+        principal=principal,
+        reason=question,
+        action="asked for information",
+    )
+    _notify_applicant(
+        app, "information requested", f"The Authority asks for more information:\n\n{question}"
+    )
     return app
 
 
 @transaction.atomic
-def application_respond(*, principal: Principal, application: Application, response: str) -> Application:
+def application_respond(
+    *, principal: Principal, application: Application, response: str
+) -> Application:
     """The applicant answers an information request and resubmits."""
     principal.require_scope("write")
     principal.require_member(application.organisation_id)
@@ -389,35 +548,58 @@ def application_respond(*, principal: Principal, application: Application, respo
         if missing:
             raise InvalidInput(
                 f"{app.reference} is not complete: " + "; ".join(m["reason"] for m in missing),
-                code="incomplete_application", details=missing,
+                code="incomplete_application",
+                details=missing,
             )
         _check_brands_free(app)
-    return _move(app, to=S.RESUBMITTED, allowed_from={S.INFORMATION_REQUESTED}, principal=principal, reason=answer,
-                 action="resubmitted")
-
-
-@transaction.atomic
-def application_withdraw(*, principal: Principal, application: Application, reason: str = "") -> Application:
-    principal.require_scope("write")
-    principal.require_member(application.organisation_id)
-    app = _lock(application)
     return _move(
-        app, to=S.WITHDRAWN,
-        allowed_from={S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED, S.RESUBMITTED},
-        principal=principal, reason=(reason or "").strip(), action="withdrawn",
+        app,
+        to=S.RESUBMITTED,
+        allowed_from={S.INFORMATION_REQUESTED},
+        principal=principal,
+        reason=answer,
+        action="resubmitted",
     )
 
 
 @transaction.atomic
-def application_reject(*, principal: Principal, application: Application, reason: str) -> Application:
+def application_withdraw(
+    *, principal: Principal, application: Application, reason: str = ""
+) -> Application:
+    principal.require_scope("write")
+    principal.require_member(application.organisation_id)
+    app = _lock(application)
+    return _move(
+        app,
+        to=S.WITHDRAWN,
+        allowed_from={S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED, S.RESUBMITTED},
+        principal=principal,
+        reason=(reason or "").strip(),
+        action="withdrawn",
+    )
+
+
+@transaction.atomic
+def application_reject(
+    *, principal: Principal, application: Application, reason: str
+) -> Application:
     principal.require_scope("write")
     principal.require_role(StaffRole.LICENSING_OFFICER)
     why = _require_reason(reason, "reject")
     app = _lock(application)
     app.decided_at = timezone.now()
     app.decision_reason = why
-    _move(app, to=S.REJECTED, allowed_from={S.UNDER_REVIEW}, principal=principal, reason=why, action="rejected")
-    _notify_applicant(app, "application rejected", f"Your application has been rejected.\n\nReason: {why}")
+    _move(
+        app,
+        to=S.REJECTED,
+        allowed_from={S.UNDER_REVIEW},
+        principal=principal,
+        reason=why,
+        action="rejected",
+    )
+    _notify_applicant(
+        app, "application rejected", f"Your application has been rejected.\n\nReason: {why}"
+    )
     return app
 
 
@@ -440,10 +622,15 @@ def _attach_brands(*, licence: Licence, items: list[dict[str, Any]], actor: Acto
         key = brand_key(item["name"])
         brand = Brand.objects.select_for_update().filter(name_key=key).first()
         if brand is not None and brand.organisation_id != licence.holder_id:
-            raise Conflict(f"{item['name']} is already registered to another provider.", code="brand_taken")
+            raise Conflict(
+                f"{item['name']} is already registered to another provider.", code="brand_taken"
+            )
         if brand is None:
             brand = Brand.objects.create(
-                organisation=licence.holder, licence=licence, name=item["name"], name_key=key,
+                organisation=licence.holder,
+                licence=licence,
+                name=item["name"],
+                name_key=key,
                 app_identifiers=item.get("app_identifiers", []),
             )
             before = None
@@ -458,24 +645,48 @@ def _attach_brands(*, licence: Licence, items: list[dict[str, Any]], actor: Acto
             if existing is None:
                 BrandDomain.objects.create(brand=brand, domain=website)
             elif existing.brand.organisation_id != licence.holder_id:
-                raise Conflict(f"{website} belongs to another provider's brand.", code="domain_taken")
+                raise Conflict(
+                    f"{website} belongs to another provider's brand.", code="domain_taken"
+                )
             elif existing.brand_id != brand.pk:
                 existing.brand = brand
                 existing.save(update_fields=["brand"])
         after = snapshot(brand)
         after["websites"] = sorted(brand.domains.values_list("domain", flat=True))
-        audit_record(actor=actor, action="brand.create" if before is None else "brand.update", obj=brand,
-                     before=before, after=after)
+        audit_record(
+            actor=actor,
+            action="brand.create" if before is None else "brand.update",
+            obj=brand,
+            before=before,
+            after=after,
+        )
 
 
 def _licence_event(
-    licence: Licence, *, action: str, from_status: str, principal_or_actor: Principal | Actor, reason: str,
-    effective_on: dt.date, details: dict[str, Any] | None = None,
+    licence: Licence,
+    *,
+    action: str,
+    from_status: str,
+    principal_or_actor: Principal | Actor,
+    reason: str,
+    effective_on: dt.date,
+    details: dict[str, Any] | None = None,
 ) -> LicenceEvent:
-    actor = principal_or_actor.actor if isinstance(principal_or_actor, Principal) else principal_or_actor
+    actor = (
+        principal_or_actor.actor
+        if isinstance(principal_or_actor, Principal)
+        else principal_or_actor
+    )
     return LicenceEvent.objects.create(
-        licence=licence, action=action, from_status=from_status, to_status=licence.status,
-        effective_on=effective_on, reason=reason, details=details or {}, actor=actor.user, actor_label=actor.label,
+        licence=licence,
+        action=action,
+        from_status=from_status,
+        to_status=licence.status,
+        effective_on=effective_on,
+        reason=reason,
+        details=details or {},
+        actor=actor.user,
+        actor_label=actor.label,
     )
 
 
@@ -487,14 +698,31 @@ def application_approve(*, principal: Principal, application: Application, reaso
     why = _require_reason(reason, "approve")
     app = _lock(application)
     if app.state != S.UNDER_REVIEW:
-        _move(app, to=S.APPROVED, allowed_from={S.UNDER_REVIEW}, principal=principal, reason=why, action="approved")
+        _move(
+            app,
+            to=S.APPROVED,
+            allowed_from={S.UNDER_REVIEW},
+            principal=principal,
+            reason=why,
+            action="approved",
+        )
     today = pk_today()
     regime = regime_in_force(today)
     if regime is None or not regime.licensing_open:
-        raise Conflict(f"No regime in force on {today:%Y-%m-%d} grants CVAS-Data class licences.", code="licensing_closed")
+        raise Conflict(
+            f"No regime in force on {today:%Y-%m-%d} grants CVAS-Data class licences.",
+            code="licensing_closed",
+        )
     app.decided_at = timezone.now()
     app.decision_reason = why
-    _move(app, to=S.APPROVED, allowed_from={S.UNDER_REVIEW}, principal=principal, reason=why, action="approved")
+    _move(
+        app,
+        to=S.APPROVED,
+        allowed_from={S.UNDER_REVIEW},
+        principal=principal,
+        reason=why,
+        action="approved",
+    )
     number = _next_licence_number(today.year)
     licence = Licence.objects.create(
         number=number,
@@ -510,11 +738,25 @@ def application_approve(*, principal: Principal, application: Application, reaso
         is_demo=app.is_demo,
     )
     _attach_brands(licence=licence, items=app.brands, actor=principal.actor)
-    _licence_event(licence, action=LicenceAction.ISSUE, from_status="", principal_or_actor=principal, reason=why,
-                   effective_on=today, details={"application": app.reference, "regime": regime.code})
-    audit_record(actor=principal.actor, action="licence.issue", obj=licence, after=snapshot(licence), reason=why)
+    _licence_event(
+        licence,
+        action=LicenceAction.ISSUE,
+        from_status="",
+        principal_or_actor=principal,
+        reason=why,
+        effective_on=today,
+        details={"application": app.reference, "regime": regime.code},
+    )
+    audit_record(
+        actor=principal.actor,
+        action="licence.issue",
+        obj=licence,
+        after=snapshot(licence),
+        reason=why,
+    )
     _notify_applicant(
-        app, "licence issued",
+        app,
+        "licence issued",
         f"Your application has been approved.\n\nLicence {number} is issued under '{regime.name_en}', "
         f"valid from {licence.issued_on:%d %B %Y} to {licence.expires_on:%d %B %Y}.\n\nReason: {why}",
     )
@@ -532,15 +774,26 @@ def _notify_holder(licence: Licence, subject: str, body: str) -> None:
     from cvas.accounts.models import Membership
 
     managers = list(
-        Membership.objects.filter(organisation=licence.holder, role=MembershipRole.MANAGER).values_list("user__email", flat=True)
+        Membership.objects.filter(
+            organisation=licence.holder, role=MembershipRole.MANAGER
+        ).values_list("user__email", flat=True)
     )
-    notify(recipients=[licence.holder.contact_email, *managers],
-           subject=f"[CVAS Registry] licence {licence.display_number}: {subject}", body=body)
+    notify(
+        recipients=[licence.holder.contact_email, *managers],
+        subject=f"[CVAS Registry] licence {licence.display_number}: {subject}",
+        body=body,
+    )
 
 
 def _licence_move(
-    licence: Licence, *, to: str, allowed_from: set[str], principal: Principal | Actor, reason: str,
-    action: str, effective_on: dt.date | None = None,
+    licence: Licence,
+    *,
+    to: str,
+    allowed_from: set[str],
+    principal: Principal | Actor,
+    reason: str,
+    action: str,
+    effective_on: dt.date | None = None,
 ) -> Licence:
     lic = _lock_licence(licence)
     if lic.status not in allowed_from:
@@ -556,9 +809,27 @@ def _licence_move(
     lic.status_changed_at = timezone.now()
     lic.save()
     day = effective_on or pk_today()
-    _licence_event(lic, action=action, from_status=from_status, principal_or_actor=actor, reason=reason, effective_on=day)
-    audit_record(actor=actor, action=f"licence.{action}", obj=lic, before=before, after=snapshot(lic), reason=reason)
-    _notify_holder(lic, LicenceAction(action).label.lower(), f"Licence {lic.display_number} is now {lic.get_status_display().lower()} (effective {day:%d %B %Y}).\n\nReason: {reason}")
+    _licence_event(
+        lic,
+        action=action,
+        from_status=from_status,
+        principal_or_actor=actor,
+        reason=reason,
+        effective_on=day,
+    )
+    audit_record(
+        actor=actor,
+        action=f"licence.{action}",
+        obj=lic,
+        before=before,
+        after=snapshot(lic),
+        reason=reason,
+    )
+    _notify_holder(
+        lic,
+        LicenceAction(action).label.lower(),
+        f"Licence {lic.display_number} is now {lic.get_status_display().lower()} (effective {day:%d %B %Y}).\n\nReason: {reason}",
+    )
     return lic
 
 
@@ -569,8 +840,14 @@ L = LicenceStatus
 def licence_suspend(*, principal: Principal, licence: Licence, reason: str) -> Licence:
     principal.require_scope("write")
     principal.require_role(StaffRole.LICENSING_OFFICER)
-    return _licence_move(licence, to=L.SUSPENDED, allowed_from={L.ACTIVE}, principal=principal,
-                         reason=_require_reason(reason, "suspend"), action=LicenceAction.SUSPEND)
+    return _licence_move(
+        licence,
+        to=L.SUSPENDED,
+        allowed_from={L.ACTIVE},
+        principal=principal,
+        reason=_require_reason(reason, "suspend"),
+        action=LicenceAction.SUSPEND,
+    )
 
 
 @transaction.atomic
@@ -579,17 +856,31 @@ def licence_reinstate(*, principal: Principal, licence: Licence, reason: str) ->
     principal.require_role(StaffRole.LICENSING_OFFICER)
     lic = _lock_licence(licence)
     if lic.status == L.SUSPENDED and lic.expires_on < pk_today():
-        raise IllegalTransition(f"Licence {lic.display_number} expired on {lic.expires_on}; it cannot be reinstated.")
-    return _licence_move(lic, to=L.ACTIVE, allowed_from={L.SUSPENDED}, principal=principal,
-                         reason=_require_reason(reason, "reinstate"), action=LicenceAction.REINSTATE)
+        raise IllegalTransition(
+            f"Licence {lic.display_number} expired on {lic.expires_on}; it cannot be reinstated."
+        )
+    return _licence_move(
+        lic,
+        to=L.ACTIVE,
+        allowed_from={L.SUSPENDED},
+        principal=principal,
+        reason=_require_reason(reason, "reinstate"),
+        action=LicenceAction.REINSTATE,
+    )
 
 
 @transaction.atomic
 def licence_revoke(*, principal: Principal, licence: Licence, reason: str) -> Licence:
     principal.require_scope("write")
     principal.require_role(StaffRole.LICENSING_OFFICER)
-    return _licence_move(licence, to=L.REVOKED, allowed_from={L.ACTIVE, L.SUSPENDED}, principal=principal,
-                         reason=_require_reason(reason, "revoke"), action=LicenceAction.REVOKE)
+    return _licence_move(
+        licence,
+        to=L.REVOKED,
+        allowed_from={L.ACTIVE, L.SUSPENDED},
+        principal=principal,
+        reason=_require_reason(reason, "revoke"),
+        action=LicenceAction.REVOKE,
+    )
 
 
 @transaction.atomic
@@ -602,8 +893,14 @@ def licence_surrender(*, principal: Principal, licence: Licence, reason: str) ->
             from cvas.core.errors import Forbidden
 
             raise Forbidden("Only a manager of the holder may surrender its licence.")
-    return _licence_move(licence, to=L.SURRENDERED, allowed_from={L.ACTIVE, L.SUSPENDED}, principal=principal,
-                         reason=_require_reason(reason, "surrender"), action=LicenceAction.SURRENDER)
+    return _licence_move(
+        licence,
+        to=L.SURRENDERED,
+        allowed_from={L.ACTIVE, L.SUSPENDED},
+        principal=principal,
+        reason=_require_reason(reason, "surrender"),
+        action=LicenceAction.SURRENDER,
+    )
 
 
 @transaction.atomic
@@ -615,9 +912,13 @@ def licence_renew(*, principal: Principal, licence: Licence, reason: str) -> Lic
     lic = _lock_licence(licence)
     today = pk_today()
     if lic.status != L.ACTIVE:
-        raise IllegalTransition(f"Licence {lic.display_number} is {lic.get_status_display().lower()}; only an active licence can be renewed.")
+        raise IllegalTransition(
+            f"Licence {lic.display_number} is {lic.get_status_display().lower()}; only an active licence can be renewed."
+        )
     if lic.expires_on < today:
-        raise IllegalTransition(f"Licence {lic.display_number} expired on {lic.expires_on}; renewal must come before expiry.")
+        raise IllegalTransition(
+            f"Licence {lic.display_number} expired on {lic.expires_on}; renewal must come before expiry."
+        )
     window = dt.timedelta(days=settings.CVAS_RENEWAL_WINDOW_DAYS)
     opens = lic.expires_on - window
     if today < opens:
@@ -626,16 +927,37 @@ def licence_renew(*, principal: Principal, licence: Licence, reason: str) -> Lic
         )
     regime = regime_in_force(today)
     if regime is None or not regime.licensing_open:
-        raise Conflict(f"No regime in force on {today:%Y-%m-%d} grants CVAS-Data class licences.", code="licensing_closed")
+        raise Conflict(
+            f"No regime in force on {today:%Y-%m-%d} grants CVAS-Data class licences.",
+            code="licensing_closed",
+        )
     before = snapshot(lic)
     old_expiry = lic.expires_on
     lic.expires_on = add_years(old_expiry, regime.licence_validity_years)
     lic.regime = regime
     lic.save()
-    _licence_event(lic, action=LicenceAction.RENEW, from_status=lic.status, principal_or_actor=principal, reason=why,
-                   effective_on=today, details={"previous_expiry": old_expiry.isoformat(), "regime": regime.code})
-    audit_record(actor=principal.actor, action="licence.renew", obj=lic, before=before, after=snapshot(lic), reason=why)
-    _notify_holder(lic, "renewed", f"Licence {lic.display_number} is renewed until {lic.expires_on:%d %B %Y}.\n\nReason: {why}")
+    _licence_event(
+        lic,
+        action=LicenceAction.RENEW,
+        from_status=lic.status,
+        principal_or_actor=principal,
+        reason=why,
+        effective_on=today,
+        details={"previous_expiry": old_expiry.isoformat(), "regime": regime.code},
+    )
+    audit_record(
+        actor=principal.actor,
+        action="licence.renew",
+        obj=lic,
+        before=before,
+        after=snapshot(lic),
+        reason=why,
+    )
+    _notify_holder(
+        lic,
+        "renewed",
+        f"Licence {lic.display_number} is renewed until {lic.expires_on:%d %B %Y}.\n\nReason: {why}",
+    )
     return lic
 
 
@@ -643,16 +965,26 @@ def licences_expire_due(*, actor: Actor, today: dt.date | None = None) -> list[L
     """Expire every active or suspended licence whose last day has passed. Safe to run any number of times."""
     day = today or pk_today()
     expired: list[Licence] = []
-    due = list(Licence.objects.filter(status__in=[L.ACTIVE, L.SUSPENDED], expires_on__lt=day).values_list("pk", flat=True))
+    due = list(
+        Licence.objects.filter(status__in=[L.ACTIVE, L.SUSPENDED], expires_on__lt=day).values_list(
+            "pk", flat=True
+        )
+    )
     for pk in due:
         with transaction.atomic():
             lic = Licence.objects.select_for_update().get(pk=pk)
             if lic.status not in (L.ACTIVE, L.SUSPENDED) or lic.expires_on >= day:
                 continue
             expired.append(
-                _licence_move(lic, to=L.EXPIRED, allowed_from={L.ACTIVE, L.SUSPENDED}, principal=actor,
-                              reason=f"Validity ended on {lic.expires_on:%Y-%m-%d}.", action=LicenceAction.EXPIRE,
-                              effective_on=lic.expires_on + dt.timedelta(days=1))
+                _licence_move(
+                    lic,
+                    to=L.EXPIRED,
+                    allowed_from={L.ACTIVE, L.SUSPENDED},
+                    principal=actor,
+                    reason=f"Validity ended on {lic.expires_on:%Y-%m-%d}.",
+                    action=LicenceAction.EXPIRE,
+                    effective_on=lic.expires_on + dt.timedelta(days=1),
+                )
             )
     return expired
 
@@ -664,12 +996,19 @@ def licence_record_number(*, principal: Principal, licence: Licence, number: str
     principal.require_role(StaffRole.LICENSING_OFFICER, StaffRole.ADMINISTRATOR)
     text = " ".join((number or "").split()).upper()
     if not _OFFICIAL_NUMBER.match(text):
-        raise InvalidInput("number: 4 to 64 letters, digits, '/', '-', '.' or spaces", details=[{"field": "number", "reason": "malformed"}])
+        raise InvalidInput(
+            "number: 4 to 64 letters, digits, '/', '-', '.' or spaces",
+            details=[{"field": "number", "reason": "malformed"}],
+        )
     lic = _lock_licence(licence)
     if not lic.is_public_record:
-        raise IllegalTransition("Only a public-record licence takes an official number; the system numbers its own.")
+        raise IllegalTransition(
+            "Only a public-record licence takes an official number; the system numbers its own."
+        )
     if lic.number:
-        raise Conflict(f"This licence's number is already recorded as {lic.number}.", code="number_recorded")
+        raise Conflict(
+            f"This licence's number is already recorded as {lic.number}.", code="number_recorded"
+        )
     slug = text.replace("/", "-")
     if Licence.objects.filter(number_slug__iexact=slug).exists():
         raise Conflict(f"{text} is already the number of another licence.", code="duplicate")
@@ -677,9 +1016,22 @@ def licence_record_number(*, principal: Principal, licence: Licence, number: str
     lic.number = text
     lic.number_slug = slug
     lic.save(update_fields=["number", "number_slug"])
-    _licence_event(lic, action=LicenceAction.RECORD_NUMBER, from_status=lic.status, principal_or_actor=principal,
-                   reason="Official number published by the Authority.", effective_on=pk_today(), details={"number": text})
-    audit_record(actor=principal.actor, action="licence.record_number", obj=lic, before=before, after=snapshot(lic))
+    _licence_event(
+        lic,
+        action=LicenceAction.RECORD_NUMBER,
+        from_status=lic.status,
+        principal_or_actor=principal,
+        reason="Official number published by the Authority.",
+        effective_on=pk_today(),
+        details={"number": text},
+    )
+    audit_record(
+        actor=principal.actor,
+        action="licence.record_number",
+        obj=lic,
+        before=before,
+        after=snapshot(lic),
+    )
     return lic
 
 
@@ -694,9 +1046,23 @@ def licence_get(pk: int) -> Licence:
 
 
 REGIME_FIELDS = (
-    "name_en", "name_ur", "summary_en", "summary_ur", "effective_from", "effective_to", "licensing_open",
-    "permitted_categories", "end_user_registration_required", "licence_validity_years", "return_period",
-    "return_deadline_days", "fees", "conditions_en", "conditions_ur", "sources", "assumptions",
+    "name_en",
+    "name_ur",
+    "summary_en",
+    "summary_ur",
+    "effective_from",
+    "effective_to",
+    "licensing_open",
+    "permitted_categories",
+    "end_user_registration_required",
+    "licence_validity_years",
+    "return_period",
+    "return_deadline_days",
+    "fees",
+    "conditions_en",
+    "conditions_ur",
+    "sources",
+    "assumptions",
 )
 
 
@@ -713,7 +1079,8 @@ def _check_regime_overlap(regime: Regime) -> None:
     if other is not None:
         raise Conflict(
             f"The period overlaps '{other.name_en}' ({other.effective_from} to {other.effective_to or 'open'}); "
-            "end that regime first.", code="regime_overlap",
+            "end that regime first.",
+            code="regime_overlap",
             details=[{"field": "effective_from", "reason": f"overlaps {other.code}"}],
         )
 
@@ -723,9 +1090,14 @@ def regime_upsert(*, actor: Actor, code: str, values: dict[str, Any]) -> tuple[R
     """Create or update a regime by code; returns (regime, changed). Refuses overlapping periods."""
     from cvas.licensing.choices import SubscriberCategory
 
-    unknown = [c for c in values.get("permitted_categories", []) if c not in SubscriberCategory.values]
+    unknown = [
+        c for c in values.get("permitted_categories", []) if c not in SubscriberCategory.values
+    ]
     if unknown:
-        raise InvalidInput(f"permitted_categories: unknown {', '.join(unknown)}", details=[{"field": "permitted_categories", "reason": "unknown category"}])
+        raise InvalidInput(
+            f"permitted_categories: unknown {', '.join(unknown)}",
+            details=[{"field": "permitted_categories", "reason": "unknown category"}],
+        )
     regime = Regime.objects.select_for_update().filter(code=code).first()
     created = regime is None
     if regime is None:
@@ -735,19 +1107,32 @@ def regime_upsert(*, actor: Actor, code: str, values: dict[str, Any]) -> tuple[R
         before = snapshot(regime)
     for key, value in values.items():
         if key not in REGIME_FIELDS:
-            raise InvalidInput(f"{key}: not a field of a regime", details=[{"field": key, "reason": "unknown field"}])
+            raise InvalidInput(
+                f"{key}: not a field of a regime",
+                details=[{"field": key, "reason": "unknown field"}],
+            )
         setattr(regime, key, value)
     try:
         regime.full_clean(exclude=["code"] if not created else None)
     except ValidationError as exc:
-        details = [{"field": f, "reason": " ".join(str(m) for m in msgs)} for f, msgs in exc.message_dict.items()]
-        raise InvalidInput("; ".join(f"{d['field']}: {d['reason']}" for d in details), details=details) from None
+        details = [
+            {"field": f, "reason": " ".join(str(m) for m in msgs)}
+            for f, msgs in exc.message_dict.items()
+        ]
+        raise InvalidInput(
+            "; ".join(f"{d['field']}: {d['reason']}" for d in details), details=details
+        ) from None
     if not created and before == snapshot(regime):
         return regime, False
     _check_regime_overlap(regime)
     regime.save()
-    audit_record(actor=actor, action="regime.create" if created else "regime.update", obj=regime,
-                 before=before, after=snapshot(regime))
+    audit_record(
+        actor=actor,
+        action="regime.create" if created else "regime.update",
+        obj=regime,
+        before=before,
+        after=snapshot(regime),
+    )
     return regime, True
 
 
@@ -760,7 +1145,12 @@ def seed_public_record(*, actor: Actor) -> dict[str, int]:
     from cvas.accounts.services import organisation_create
     from cvas.licensing import seed
 
-    counts = {"regimes_changed": 0, "organisations_created": 0, "licences_created": 0, "brands_created": 0}
+    counts = {
+        "regimes_changed": 0,
+        "organisations_created": 0,
+        "licences_created": 0,
+        "brands_created": 0,
+    }
     for item in seed.REGIMES:
         values = {k: v for k, v in item.items() if k != "code"}
         _, changed = regime_upsert(actor=actor, code=item["code"], values=values)
@@ -769,10 +1159,14 @@ def seed_public_record(*, actor: Actor) -> dict[str, int]:
     for entry in seed.PUBLIC_LICENSEES:
         org = Organisation.objects.filter(name__iexact=entry["name"]).first()
         if org is None:
-            org = organisation_create(actor=actor, name=entry["name"], kind=entry["kind"], is_public_record=True)
+            org = organisation_create(
+                actor=actor, name=entry["name"], kind=entry["kind"], is_public_record=True
+            )
             counts["organisations_created"] += 1
         elif org.is_demo:
-            raise Conflict(f"{org.name} exists as demo data; the public record will not be mixed with it.")
+            raise Conflict(
+                f"{org.name} exists as demo data; the public record will not be mixed with it."
+            )
         licence = Licence.objects.filter(holder=org, is_public_record=True).first()
         if licence is None:
             licence = Licence.objects.create(
@@ -786,18 +1180,30 @@ def seed_public_record(*, actor: Actor) -> dict[str, int]:
                 is_public_record=True,
                 public_record_note=seed.PUBLIC_LICENCE_NOTE,
             )
-            _licence_event(licence, action=LicenceAction.RECORD_PUBLIC, from_status="", principal_or_actor=actor,
-                           reason=seed.PUBLIC_LICENCE_NOTE, effective_on=seed.PUBLIC_LICENCE_DATE,
-                           details={"source": seed.REPORT_2025_11_13})
-            audit_record(actor=actor, action="licence.record_public", obj=licence, after=snapshot(licence))
+            _licence_event(
+                licence,
+                action=LicenceAction.RECORD_PUBLIC,
+                from_status="",
+                principal_or_actor=actor,
+                reason=seed.PUBLIC_LICENCE_NOTE,
+                effective_on=seed.PUBLIC_LICENCE_DATE,
+                details={"source": seed.REPORT_2025_11_13},
+            )
+            audit_record(
+                actor=actor, action="licence.record_public", obj=licence, after=snapshot(licence)
+            )
             counts["licences_created"] += 1
         for brand_name in entry["brands"]:
             key = brand_key(brand_name)
             brand = Brand.objects.filter(name_key=key).first()
             if brand is None:
-                brand = Brand.objects.create(organisation=org, licence=licence, name=brand_name, name_key=key)
+                brand = Brand.objects.create(
+                    organisation=org, licence=licence, name=brand_name, name_key=key
+                )
                 audit_record(actor=actor, action="brand.create", obj=brand, after=snapshot(brand))
                 counts["brands_created"] += 1
             elif brand.organisation_id != org.pk:
-                raise Conflict(f"Brand {brand_name} is held by {brand.organisation.name}, not {org.name}.")
+                raise Conflict(
+                    f"Brand {brand_name} is held by {brand.organisation.name}, not {org.name}."
+                )
     return counts

@@ -19,7 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if query:
         try:
             looks_like_domain = "." in query and " " not in query
-            result = selectors.verify_domain(query) if looks_like_domain else selectors.verify_brand(query)
+            result = (
+                selectors.verify_domain(query)
+                if looks_like_domain
+                else selectors.verify_brand(query)
+            )
             if looks_like_domain and result.licence is None:
                 brand_result = selectors.verify_brand(query)
                 if brand_result.licence is not None:
@@ -35,23 +39,39 @@ def register(request: HttpRequest) -> HttpResponse:
     regime = request.GET.get("regime", "")
     sort = request.GET.get("sort", "holder")
     try:
-        qs = selectors.licence_list(q=q or None, status=status or None, regime=regime or None, sort=sort or None)
+        qs = selectors.licence_list(
+            q=q or None, status=status or None, regime=regime or None, sort=sort or None
+        )
         error = None
     except InvalidInput as exc:
         qs, error = Licence.objects.none(), exc.message
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "public/register.html", {
-        "page": page, "q": q, "status": status, "regime": regime, "sort": sort, "error": error,
-        "statuses": LicenceStatus.choices, "regimes": selectors.regime_list(),
-    })
+    return render(
+        request,
+        "public/register.html",
+        {
+            "page": page,
+            "q": q,
+            "status": status,
+            "regime": regime,
+            "sort": sort,
+            "error": error,
+            "statuses": LicenceStatus.choices,
+            "regimes": selectors.regime_list(),
+        },
+    )
 
 
 def _detail(request: HttpRequest, licence: Licence) -> HttpResponse:
-    return render(request, "public/licence.html", {
-        "licence": licence,
-        "brands": licence.brands.prefetch_related("domains"),
-        "events": licence.events.all(),
-    })
+    return render(
+        request,
+        "public/licence.html",
+        {
+            "licence": licence,
+            "brands": licence.brands.prefetch_related("domains"),
+            "events": licence.events.all(),
+        },
+    )
 
 
 def licence_detail(request: HttpRequest, number: str) -> HttpResponse:

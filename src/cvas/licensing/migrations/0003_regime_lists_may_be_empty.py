@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('licensing', '0002_regime_periods_exclusive'),
+        ("licensing", "0002_regime_periods_exclusive"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='regime',
-            name='assumptions',
-            field=models.JSONField(blank=True, default=list, help_text='Names of the fields whose values are assumptions, not published facts.'),
+            model_name="regime",
+            name="assumptions",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Names of the fields whose values are assumptions, not published facts.",
+            ),
         ),
         migrations.AlterField(
-            model_name='regime',
-            name='permitted_categories',
-            field=models.JSONField(blank=True, default=list, help_text='Subscriber categories licensees may serve.'),
+            model_name="regime",
+            name="permitted_categories",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Subscriber categories licensees may serve."
+            ),
         ),
         migrations.AlterField(
-            model_name='regime',
-            name='sources',
-            field=models.JSONField(blank=True, default=list, help_text='Where each fact comes from.'),
+            model_name="regime",
+            name="sources",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Where each fact comes from."
+            ),
         ),
     ]

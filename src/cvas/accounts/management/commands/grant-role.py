@@ -26,15 +26,21 @@ class Command(ActorCommand):
         principal = self.principal(options)
         user = User.objects.filter(email__iexact=options["email"].strip()).first()
         if user is None:
-            raise CommandError(f"no account for {options['email']}; create it first (cvas createsuperuser, or sign-up)")
+            raise CommandError(
+                f"no account for {options['email']}; create it first (cvas createsuperuser, or sign-up)"
+            )
         org = None
         if options.get("organisation"):
             org = Organisation.objects.filter(name__iexact=options["organisation"].strip()).first()
             if org is None:
-                raise CommandError(f"--organisation {options['organisation']}: no such organisation")
+                raise CommandError(
+                    f"--organisation {options['organisation']}: no such organisation"
+                )
         try:
             principal.require_role(StaffRole.ADMINISTRATOR)
-            outcome = role_grant(actor=principal.actor, user=user, role=options["role"], organisation=org)
+            outcome = role_grant(
+                actor=principal.actor, user=user, role=options["role"], organisation=org
+            )
         except DomainError as exc:
             raise self.fail(exc) from exc
         where = f" in {org.name}" if org else ""

@@ -37,5 +37,9 @@ class Command(BaseCommand):
             expected = (int(match.group(1)), match.group(2))
         report = audit_verify(expected_head=expected)
         if not report.ok:
-            raise CommandError(f"audit chain broken at {report.problem} ({report.checked} entries verified before it)")
-        self.stdout.write(f"audit chain intact: {report.checked} entries, head {report.last_seq}:{report.last_hash}")
+            raise CommandError(
+                f"audit chain broken at {report.problem} ({report.checked} entries verified before it)"
+            )
+        self.stdout.write(
+            f"audit chain intact: {report.checked} entries, head {report.last_seq}:{report.last_hash}"
+        )

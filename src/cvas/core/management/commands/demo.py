@@ -25,7 +25,9 @@ class Command(ActorCommand):
                 self.stdout.write(f"demo data added: {label}")
         else:
             self.stdout.write("demo data already present: nothing changed")
-        self.stdout.write("\nDemo accounts (sign in at /accounts/login/), all with the password "
-                          f"{result['password']!r}:")
+        self.stdout.write(
+            "\nDemo accounts (sign in at /accounts/login/), all with the password "
+            f"{result['password']!r}:"
+        )
         for email, _, what in result["accounts"]:
             self.stdout.write(f"  {email:<28} {what}")

@@ -10,7 +10,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 def default_workers() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
     return 2 * cores + 1
 
 
@@ -19,7 +21,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("CVAS_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("CVAS_WORKERS", 0)) or default_workers())
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("CVAS_WORKERS", 0)) or default_workers(),
+        )
         parser.add_argument("--threads", type=int, default=int(os.environ.get("CVAS_THREADS", 1)))
         parser.add_argument("--timeout", type=int, default=60)
         parser.add_argument("--no-collectstatic", action="store_true")
@@ -39,7 +45,7 @@ class Command(BaseCommand):
             "accesslog": os.environ.get("CVAS_ACCESS_LOG", "-"),
             "errorlog": "-",
             "forwarded_allow_ips": os.environ.get("CVAS_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+            "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,  # noqa: S108 - gunicorn heartbeat files in RAM
         }
 
         class Server(BaseApplication):  # type: ignore[misc]

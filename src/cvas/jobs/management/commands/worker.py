@@ -12,8 +12,12 @@ class Command(BaseCommand):
     help = "Run the background worker on the database queue."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", action="store_true", help="Process what is queued, then exit.")
-        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls (default 1).")
+        parser.add_argument(
+            "--batch", action="store_true", help="Process what is queued, then exit."
+        )
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds between polls (default 1)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         argv = ["--queue-name", "*", "--interval", str(options["interval"]), "--no-reload"]

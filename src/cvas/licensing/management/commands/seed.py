@@ -23,4 +23,7 @@ class Command(ActorCommand):
         if not any(counts.values()):
             self.stdout.write("public record already loaded: nothing changed")
         else:
-            self.stdout.write("public record loaded: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+            self.stdout.write(
+                "public record loaded: "
+                + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
+            )

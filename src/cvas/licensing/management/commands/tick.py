@@ -22,6 +22,10 @@ class Command(ActorCommand):
             expired = licences_expire_due(actor=principal.actor, today=today)
         except DomainError as exc:
             raise self.fail(exc) from exc
-        self.stdout.write(f"tick {today:%Y-%m-%d} (Asia/Karachi): {len(expired)} licence(s) expired")
+        self.stdout.write(
+            f"tick {today:%Y-%m-%d} (Asia/Karachi): {len(expired)} licence(s) expired"
+        )
         for lic in expired:
-            self.stdout.write(f"  expired {lic.display_number} ({lic.holder.name}), last day {lic.expires_on}")
+            self.stdout.write(
+                f"  expired {lic.display_number} ({lic.holder.name}), last day {lic.expires_on}"
+            )
