@@ -989,6 +989,19 @@ def licences_expire_due(*, actor: Actor, today: dt.date | None = None) -> list[L
     return expired
 
 
+def tick_expire_licences(*, actor: Actor, today: dt.date) -> Any:
+    """`cvas tick` step: expire licences whose last day has passed."""
+    from cvas.core.tick import StepResult
+
+    expired = licences_expire_due(actor=actor, today=today)
+    lines = [f"{len(expired)} licence(s) expired"]
+    lines += [
+        f"  expired {lic.display_number} ({lic.holder.name}), last day {lic.expires_on}"
+        for lic in expired
+    ]
+    return StepResult(name="licence expiry", lines=lines)
+
+
 @transaction.atomic
 def licence_record_number(*, principal: Principal, licence: Licence, number: str) -> Licence:
     """Record the official number of a public-record licence once the Authority publishes it. Once only."""

@@ -1,31 +1,32 @@
-"""`cvas tick`: the daily run. Expires licences past their last day; safe to run any number of times."""
+"""`cvas tick`: the daily run (cron or a systemd timer). Safe to run any number of times a day, or to miss a day."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cvas.accounts.choices import StaffRole
+from cvas.core import tick
 from cvas.core.commands import ActorCommand
 from cvas.core.errors import DomainError
 from cvas.core.timeutil import pk_today
-from cvas.licensing.services import licences_expire_due
 
 
 class Command(ActorCommand):
-    help = "Daily housekeeping: expire licences whose validity has ended (run by cron or a systemd timer)."
+    help = (
+        "Daily housekeeping: licence expiry and every other dated duty (see README, 'Deployment')."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         principal = self.principal(options)
+        today = pk_today()
         try:
-            principal.require_role(StaffRole.ADMINISTRATOR, StaffRole.LICENSING_OFFICER)
-            today = pk_today()
-            expired = licences_expire_due(actor=principal.actor, today=today)
+            principal.require_role(
+                StaffRole.ADMINISTRATOR, StaffRole.LICENSING_OFFICER, StaffRole.COMPLIANCE_OFFICER
+            )
+            results = tick.run(actor=principal.actor, today=today)
         except DomainError as exc:
             raise self.fail(exc) from exc
-        self.stdout.write(
-            f"tick {today:%Y-%m-%d} (Asia/Karachi): {len(expired)} licence(s) expired"
-        )
-        for lic in expired:
-            self.stdout.write(
-                f"  expired {lic.display_number} ({lic.holder.name}), last day {lic.expires_on}"
-            )
+        self.stdout.write(f"tick {today:%Y-%m-%d} (Asia/Karachi)")
+        for result in results:
+            for line in result.lines:
+                self.stdout.write(f"{result.name}: {line}" if not line.startswith("  ") else line)

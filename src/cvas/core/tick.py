@@ -1,0 +1,31 @@
+"""The daily run (`cvas tick`): each app contributes steps; every step is safe to repeat or to miss a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.module_loading import import_string
+
+from cvas.core.actors import Actor
+
+
+@dataclass
+class StepResult:
+    name: str
+    lines: list[str] = field(default_factory=list)
+
+
+# Each step: (actor, today) -> StepResult. Apps add theirs here, in the order they must run.
+STEPS: list[str] = [
+    "cvas.licensing.services.tick_expire_licences",
+]
+
+
+def run(*, actor: Actor, today: dt.date) -> list[StepResult]:
+    results = []
+    for path in STEPS:
+        step: Callable[..., StepResult] = import_string(path)
+        results.append(step(actor=actor, today=today))
+    return results
