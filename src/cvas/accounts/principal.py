@@ -155,9 +155,12 @@ class Principal:
             raise Forbidden(f"This needs one of the roles: {names}.")
 
     def require_member(self, organisation: Organisation | int) -> None:
-        """Members only; anyone else is told the organisation's record does not exist."""
+        """Members only; anyone else is told the organisation's record does not exist, except
+        regulator staff, who can read it and so are told plainly that they may not change it."""
         self.require_authenticated()
         if not self.is_member(organisation):
+            if self.is_staff_reader:
+                raise Forbidden("Only a member of the organisation may do this.")
             raise NotFound("Not found.")
 
     def require_can_read_organisation(self, organisation: Organisation | int) -> None:

@@ -52,7 +52,11 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 
 def _field(loc: list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    # loc is (source, *path); a body's path starts with its parameter's name. Only those are dropped,
+    # so that a field that shares a source's name (the upload's `file`) is still named.
+    parts = [str(p) for p in loc[1:]]
+    if loc[:1] == ["body"] and parts[:1] == ["payload"]:
+        parts = parts[1:]
     return ".".join(parts) or "request"
 
 

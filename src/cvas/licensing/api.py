@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from cvas.accounts.models import Organisation
 from cvas.core.api_auth import API_AUTH, principal_of
@@ -18,6 +18,8 @@ from cvas.licensing.choices import ApplicationState, DocumentKind, LicenceStatus
 from cvas.licensing.models import Application, ApplicationDocument, Licence, Regime
 
 public_router = Router(tags=["public register"])
+# Beyond this an OFFSET overflows the database's 64-bit integer: refuse it as bad input, not a 500.
+MAX_OFFSET = 10**12
 router = Router(tags=["applications and licences"], auth=API_AUTH)
 
 
@@ -178,7 +180,7 @@ def register_list(
     ]
     | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     qs = selectors.licence_list(q=q, status=status, regime=regime, sort=sort)
     return {
@@ -253,12 +255,16 @@ def regimes(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class BrandIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(max_length=120)
     websites: list[str] = Field(default_factory=list, max_length=20)
     app_identifiers: list[str] = Field(default_factory=list, max_length=20)
 
 
 class ApplicationContent(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not silently dropped
+
     service_description: str | None = Field(None, max_length=10000)
     brands: list[BrandIn] | None = Field(None, max_length=20)
     gateway_prefixes: list[str] | None = Field(None, max_length=256)
@@ -406,7 +412,7 @@ def applications_list(
     request: HttpRequest,
     state: ApplicationState | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     principal = principal_of(request)
     principal.require_scope("read")
@@ -527,10 +533,14 @@ def documents_remove(
 
 
 class ReasonIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = Field("", max_length=5000)
 
 
 class ResponseIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     response: str = Field(..., max_length=10000)
 
 
@@ -586,7 +596,7 @@ def review_queue(
     state: ApplicationState | None = None,
     mine: bool = False,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     from cvas.accounts.choices import StaffRole
 
@@ -674,27 +684,13 @@ def _licence_for(request: HttpRequest, licence_id: int) -> Licence:
     return lic
 
 
-@router.post(
-    "/licences/{licence_id}/{action}",
-    response={200: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-    summary="Suspend, reinstate, revoke, surrender or renew a licence",
-)
-def licences_action(
-    request: HttpRequest, licence_id: int, action: LicenceActionName, payload: ReasonIn
-) -> dict[str, Any]:
-    lic = _licence_for(request, licence_id)
-    done = ACTIONS[action](principal=principal_of(request), licence=lic, reason=payload.reason)
-    return licence_detail_out(
-        Licence.objects.prefetch_related("brands__domains", "events")
-        .select_related("holder", "regime")
-        .get(pk=done.pk)
-    )
-
-
 class NumberIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     number: str = Field(..., max_length=64)
 
 
+# Registered before /licences/{licence_id}/{action}, which would otherwise take 'official-number' as an action.
 @router.post(
     "/licences/{licence_id}/official-number",
     response={200: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
@@ -707,6 +703,23 @@ def licences_record_number(
     done = services.licence_record_number(
         principal=principal_of(request), licence=lic, number=payload.number
     )
+    return licence_detail_out(
+        Licence.objects.prefetch_related("brands__domains", "events")
+        .select_related("holder", "regime")
+        .get(pk=done.pk)
+    )
+
+
+@router.post(
+    "/licences/{licence_id}/{action}",
+    response={200: LicenceDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Suspend, reinstate, revoke, surrender or renew a licence",
+)
+def licences_action(
+    request: HttpRequest, licence_id: int, action: LicenceActionName, payload: ReasonIn
+) -> dict[str, Any]:
+    lic = _licence_for(request, licence_id)
+    done = ACTIONS[action](principal=principal_of(request), licence=lic, reason=payload.reason)
     return licence_detail_out(
         Licence.objects.prefetch_related("brands__domains", "events")
         .select_related("holder", "regime")

@@ -370,12 +370,12 @@ def _move(
     return app
 
 
-def _require_reason(reason: str, what: str) -> str:
+def _require_reason(reason: str, what: str, field: str = "reason") -> str:
     text = (reason or "").strip()
     if not text:
         raise InvalidInput(
-            f"reason: a reason is required to {what}",
-            details=[{"field": "reason", "reason": "required"}],
+            f"{field}: a {field} is required to {what}",
+            details=[{"field": field, "reason": "required"}],
         )
     return text
 
@@ -541,7 +541,7 @@ def application_respond(
     """The applicant answers an information request and resubmits."""
     principal.require_scope("write")
     principal.require_member(application.organisation_id)
-    answer = _require_reason(response, "resubmit (give your answer)")
+    answer = _require_reason(response, "resubmit (give your answer)", field="response")
     app = _lock(application)
     if app.state == S.INFORMATION_REQUESTED:
         missing = application_missing(app)
