@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres bench lint format clean
+.PHONY: install run test test-sqlite test-postgres bench lint format clean browser-deps messages
 
 install: $(STAMP)
 
@@ -26,7 +26,7 @@ run: install
 	  $(BIN)/cvas worker & \
 	  $(BIN)/cvas runserver $(HOST):$(PORT) --noreload
 
-test: install
+test: install browser-deps
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	  else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
@@ -38,6 +38,22 @@ test-sqlite: install
 test-postgres: install
 	@echo "== tests on PostgreSQL ($$TEST_DATABASE_URL) =="
 	DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest
+
+# The accessibility check of the browser tests injects axe-core, from the npm registry.
+AXE := var/node/node_modules/axe-core/axe.min.js
+browser-deps: $(AXE)
+
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix var/node --no-audit --no-fund --silent axe-core@4; \
+	else echo "npm not found: the accessibility check will skip (apt-get install -y npm)"; fi
+
+# Interface text: extract into src/cvas/locale/ur/LC_MESSAGES/django.po, then compile the .mo
+# (commit both). Needs GNU gettext (apt-get install -y gettext).
+messages: install
+	cd src/cvas && ../../$(BIN)/django-admin makemessages -l ur --settings=cvas.config.settings \
+	  --ignore='*/migrations/*' --no-location --no-obsolete
+	cd src/cvas && ../../$(BIN)/django-admin compilemessages -l ur --settings=cvas.config.settings
 
 bench: install
 	$(BIN)/python -m bench

@@ -20,10 +20,11 @@ from cvas.accounts.principal import Principal
 from cvas.accounts.services import membership_set, organisation_create, role_grant, user_create
 from cvas.audit.services import audit_record, snapshot
 from cvas.core.actors import Actor
-from cvas.core.timeutil import add_years, pk_today
+from cvas.core.timeutil import PAKISTAN, add_years, pk_today
 from cvas.licensing import services as lic
 from cvas.licensing.choices import Declaration, DocumentKind
 from cvas.licensing.models import Application, Licence
+from cvas.registry import demo as _registry_demo
 
 DEMO_PASSWORD = "cvas-demo-2026"  # noqa: S105 - printed on purpose: demo accounts for `make run`
 DEMO_DOMAIN = "demo.example"
@@ -45,6 +46,10 @@ PREFIXES = {
     "indigo": ["58.65.130.0/24"],
     "margalla": ["103.4.92.0/24"],
     "ravi": ["103.7.60.0/24", "2001:df0:279::/48"],
+    "karakoram": ["103.135.44.0/24"],
+    "sindh": ["103.138.11.0/24"],
+    "chenab": ["103.139.62.0/24"],
+    "potohar": ["103.139.122.0/24"],
 }
 PDF = b"%PDF-1.4\n% synthetic demo document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -137,10 +142,10 @@ def _scenario_falcon(actor: Actor, people: People) -> None:
 
 def _scenario_indigo(actor: Actor, people: People) -> None:
     org = _org(actor, "Indigo Tunnel SMC-Pvt Ltd", OrganisationKind.SMC_PRIVATE)
-    membership_set(
-        actor=actor, organisation=org, user=people.provider.user, role=MembershipRole.MANAGER
-    )  # type: ignore[arg-type]
-    who = Principal.for_user(people.provider.user)
+    provider = people.provider.user
+    assert provider is not None
+    membership_set(actor=actor, organisation=org, user=provider, role=MembershipRole.MANAGER)
+    who = Principal.for_user(provider)
     licence = _licensed(
         people, who, org, _content("Indigo Tunnel", "indigotunnel.example", PREFIXES["indigo"])
     )
@@ -151,10 +156,10 @@ def _scenario_indigo(actor: Actor, people: People) -> None:
 
 def _scenario_margalla(actor: Actor, people: People) -> None:
     org = _org(actor, "Margalla Data Pvt Ltd", OrganisationKind.COMPANY)
-    membership_set(
-        actor=actor, organisation=org, user=people.provider.user, role=MembershipRole.MANAGER
-    )  # type: ignore[arg-type]
-    who = Principal.for_user(people.provider.user)
+    provider = people.provider.user
+    assert provider is not None
+    membership_set(actor=actor, organisation=org, user=provider, role=MembershipRole.MANAGER)
+    who = Principal.for_user(provider)
     licence = _licensed(
         people,
         who,
@@ -216,6 +221,188 @@ def _scenario_ravi(actor: Actor, people: People) -> None:
             )
 
 
+def _set_licence_dates(
+    actor: Actor, licence: Licence, *, issued: dt.date, expires: dt.date
+) -> None:
+    """Demo only: a licence issued today owes no returns yet, so its dates are moved, openly."""
+    from cvas.licensing.selectors import regime_in_force
+
+    before = snapshot(licence)
+    licence.issued_on = issued
+    licence.expires_on = expires
+    licence.regime = regime_in_force(issued) or licence.regime
+    licence.save(update_fields=["issued_on", "expires_on", "regime"])
+    audit_record(
+        actor=actor,
+        action="demo.move_dates",
+        obj=licence,
+        before=before,
+        after=snapshot(licence),
+        reason="Synthetic demo data: dates moved so that past return periods and expiry show.",
+    )
+
+
+def _demo_figures(seed: int, k: int, previous_total: int, categories: list[str]) -> dict[str, Any]:
+    """Plausible, deterministic figures for the k-th return of a demo licensee."""
+    weights = {
+        "it_company": 40,
+        "software_house": 25,
+        "freelancer": 20,
+        "bank": 4,
+        "foreign_mission": 1,
+        "other_business": 10,
+        "individual": 60,
+    }
+    total = 120 * (seed + 1) + 35 * k + (k * 7 * (seed + 3)) % 23
+    share = sum(weights[c] for c in categories)
+    subscribers = {c: total * weights[c] // share for c in categories}
+    total = sum(subscribers.values())
+    ended = max(0, previous_total // 12)
+    terabyte = 10**12
+    return {
+        "subscribers": subscribers,
+        "new_subscriptions": total - previous_total + ended,
+        "ended_subscriptions": ended,
+        "traffic_domestic_bytes": (90 + 11 * k + 17 * seed) * terabyte,
+        "traffic_international_bytes": (40 + 5 * k + 9 * seed) * terabyte + 123_456_789,
+        "gateway_locations": ["Karachi (KHI-1)", "Lahore (LHE-2)"][: 1 + (seed + k) % 2],
+        "incidents": [],
+    }
+
+
+def _scenario_compliance(actor: Actor, people: People) -> None:
+    """Four licensees with past return periods: one files on time (and amends a return), one files
+    late or not at all (its latest return due or late, an older one missing), and two whose licences
+    expire within 30 and 60 days. A compliance officer has an open violation against the late one."""
+    from cvas.compliance import services as compliance
+    from cvas.compliance.choices import FiledVia, Sanction, ViolationKind
+    from cvas.compliance.schedule import Schedule
+    from cvas.compliance.selectors import licence_periods
+    from cvas.core.timeutil import now
+
+    today = pk_today()
+    moment = now()
+    schedule = Schedule.load()
+    compliance_officer = Principal.for_user(User.objects.get(email=f"compliance@{DEMO_DOMAIN}"))
+    plans = [
+        # name, brand, site, prefixes, issued, expires, how each ended period is filed (newest first)
+        (
+            "Karakoram Link Pvt Ltd",
+            "Karakoram Secure VPN",
+            "karakoramsecure.example",
+            "karakoram",
+            today - dt.timedelta(days=550),
+            None,
+            "on_time",
+        ),
+        (
+            "Sindh Shield Networks Pvt Ltd",
+            "Sindh Shield VPN",
+            "sindhshield.example",
+            "sindh",
+            today - dt.timedelta(days=550),
+            None,
+            "late",
+        ),
+        (
+            "Chenab Data Pvt Ltd",
+            "Chenab Secure",
+            "chenabsecure.example",
+            "chenab",
+            None,
+            today + dt.timedelta(days=21),
+            "on_time",
+        ),
+        (
+            "Potohar Net Pvt Ltd",
+            "Potohar VPN",
+            "potoharvpn.example",
+            "potohar",
+            None,
+            today + dt.timedelta(days=45),
+            "on_time",
+        ),
+    ]
+    for seed, (name, brand, site, prefixes, issued, expires, pattern) in enumerate(plans):
+        org = _org(actor, name, OrganisationKind.COMPANY)
+        provider = people.provider.user
+        assert provider is not None
+        membership_set(actor=actor, organisation=org, user=provider, role=MembershipRole.MANAGER)
+        who = Principal.for_user(provider)
+        licence = _licensed(people, who, org, _content(brand, site, PREFIXES[prefixes]))
+        if expires is not None:
+            issued = add_years(expires, -15)
+        assert issued is not None
+        _set_licence_dates(actor, licence, issued=issued, expires=expires or add_years(issued, 15))
+        ended = [
+            p for p in licence_periods(licence, until=today, schedule=schedule) if p.end < today
+        ]
+        total = 0
+        filed = []
+        for k, period in enumerate(ended):
+            from_end = len(ended) - k  # 1 = the latest ended period
+            late = pattern == "late" and from_end in (2, 4)
+            if pattern == "late" and from_end in (1, 3):
+                continue  # the latest is due or late; the third from the end is missing
+            regime = schedule.in_force(period.end) or licence.regime
+            figures = _demo_figures(seed, k, total, list(regime.permitted_categories))
+            if pattern == "late" and from_end == 4:
+                figures["new_subscriptions"] += 9  # does not add up: noted for review
+            day = (
+                period.due_on + dt.timedelta(days=12) if late else period.end + dt.timedelta(days=5)
+            )
+            filed_at = min(
+                moment,
+                dt.datetime.combine(day, dt.time(11, 0), tzinfo=PAKISTAN),
+            )
+            ret = compliance.return_file(
+                principal=who,
+                licence=licence,
+                period_start=period.start,
+                period_end=period.end,
+                data=figures,
+                via=FiledVia.DEMO,
+                filed_at=filed_at,
+            )
+            filed.append((ret, figures, filed_at))
+            total = sum(figures["subscribers"].values())
+        if pattern == "on_time" and len(filed) >= 3:
+            ret, figures, filed_at = filed[-3]
+            corrected = {
+                **figures,
+                "traffic_international_bytes": figures["traffic_international_bytes"] - 3 * 10**12,
+            }
+            compliance.return_amend(
+                principal=who,
+                periodic_return=ret,
+                data=corrected,
+                reason="International traffic corrected after a meter fault at the Karachi gateway (demo).",
+                via=FiledVia.DEMO,
+                filed_at=min(moment, filed_at + dt.timedelta(days=20)),
+            )
+        if pattern == "late" and len(ended) >= 3:
+            missing = ended[-3]
+            compliance.violation_record(
+                principal=compliance_officer,
+                licence=licence,
+                kind=ViolationKind.MISSING_RETURN,
+                occurred_on=missing.due_on + dt.timedelta(days=1),
+                evidence=(
+                    f"No return filed for {missing.label} ({missing.start} to {missing.end}), due by "
+                    f"{missing.due_on}; two other returns were filed late (demo)."
+                ),
+                sanction=Sanction.FINE,
+                fine_amount_pkr="500000",
+                reason="A missing return and repeated late filing (demo).",
+            )
+
+
+def _registry_demo_present() -> bool:
+    from cvas.registry.models import EndpointRegistration
+
+    return EndpointRegistration.objects.filter(is_demo=True).exists()
+
+
 def load(*, actor: Actor) -> dict[str, Any]:
     """Load every scenario not yet present; returns what was created and the demo accounts."""
     created: list[str] = []
@@ -259,6 +446,16 @@ def load(*, actor: Actor) -> dict[str, Any]:
             "applications in every state: Ravi Connect",
             lambda: Application.objects.filter(organisation__name="Ravi Connect Pvt Ltd").exists(),
             _scenario_ravi,
+        ),
+        (
+            "compliance: returns on time, late and missing; licences expiring; an open violation",
+            lambda: Licence.objects.filter(holder__name="Sindh Shield Networks Pvt Ltd").exists(),
+            _scenario_compliance,
+        ),
+        (
+            "registry: subscribers, endpoint registrations, a legacy-portal request",
+            lambda: _registry_demo_present(),
+            lambda actor, people: _registry_demo.load(people=people),
         ),
     ]
     for label, present, run in scenarios:

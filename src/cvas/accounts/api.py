@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from cvas.accounts import services
 from cvas.accounts.choices import ApiScope, OrganisationKind
@@ -58,6 +58,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 class OrganisationIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(..., min_length=1, max_length=200)
     kind: OrganisationKind
     registration_number: str = Field("", max_length=64)
@@ -127,6 +129,8 @@ def organisations_create(
 
 
 class ApiKeyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(..., min_length=1, max_length=100)
     scopes: list[ApiScope] = Field(..., min_length=1)
     expires_at: dt.datetime

@@ -15,6 +15,20 @@ from cvas.core.timeutil import now
 # Field names whose values never enter the trail in clear (personal data, secrets).
 MASKED_FIELDS = frozenset(
     {"password", "secret_hash", "cnic", "mobile", "msisdn", "name_encrypted", "cnic_encrypted"}
+    # The registry's personal data (cvas.registry): ciphertexts and their lookup hashes.
+    | {
+        "ntn",
+        "name_hmac",
+        "identity_encrypted",
+        "identity_hmac",
+        "holder_name_encrypted",
+        "msisdn_encrypted",
+        "msisdn_hmac",
+        "responsible_name_encrypted",
+        "responsible_cnic_encrypted",
+        "responsible_cnic_hmac",
+        "content_hash",
+    }
 )
 MASK = "***"
 

@@ -12,10 +12,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cvas.accounts.api import router as accounts_router
+from cvas.compliance.api import public_router as statistics_router
+from cvas.compliance.api import router as compliance_router
 from cvas.core.errors import DomainError
 from cvas.jobs.api import router as jobs_router
 from cvas.licensing.api import public_router
 from cvas.licensing.api import router as licensing_router
+from cvas.registry.api import public_router as registry_public_router
+from cvas.registry.api import router as registry_router
 
 logger = logging.getLogger("cvas.api")
 
@@ -131,3 +135,7 @@ api.add_router("/", licensing_router)
 api.add_router("/", public_router)
 api.add_router("/", accounts_router)
 api.add_router("/", jobs_router)
+api.add_router("/", registry_router)
+api.add_router("/", registry_public_router)
+api.add_router("/", compliance_router)
+api.add_router("/", statistics_router)

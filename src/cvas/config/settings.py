@@ -47,6 +47,10 @@ if not DEBUG and (
 AUDIT_HMAC_KEY = decode_key("AUDIT_HMAC_KEY", _secret("AUDIT_HMAC_KEY"))
 PII_ENCRYPTION_KEY = decode_key("PII_ENCRYPTION_KEY", _secret("PII_ENCRYPTION_KEY"))
 PII_HMAC_KEY = decode_key("PII_HMAC_KEY", _secret("PII_HMAC_KEY"))
+# Keys that wrote older rows, still accepted for reading until `cvas pii rotate` has re-encrypted them.
+PII_ENCRYPTION_OLD_KEYS = [
+    decode_key("PII_ENCRYPTION_OLD_KEYS", k) for k in env_list("PII_ENCRYPTION_OLD_KEYS", [])
+]
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
@@ -72,12 +76,19 @@ INSTALLED_APPS = [
     "cvas.licensing",
     "cvas.jobs",
     "cvas.public",
+    "cvas.portal",
+    "cvas.backoffice",
+    "cvas.registry",
+    "cvas.compliance",
 ]
 
 MIDDLEWARE = [
+    "cvas.core.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "cvas.public.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cvas.accounts.context_processors.roles",
+                "cvas.public.context_processors.site",
             ],
         },
     },
@@ -145,7 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "public:home"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "public:home"
 
 LANGUAGE_CODE = "en"
@@ -153,6 +165,12 @@ LANGUAGES = [("en", "English"), ("ur", "اردو")]
 TIME_ZONE = "Asia/Karachi"
 USE_I18N = True
 USE_TZ = True
+# Interface text: src/cvas/locale (and each app's own locale/); Urdu pages are right to left.
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["cvas.config.formats"]
+LANGUAGE_COOKIE_NAME = "cvas_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -215,6 +233,13 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload: the domain owner's d
 
 # Renewal opens this many days before a licence expires (an assumption; PTA publishes no window).
 CVAS_RENEWAL_WINDOW_DAYS = env_int("CVAS_RENEWAL_WINDOW_DAYS", 365)
+
+# Compliance (assumptions; PTA publishes none of these figures): a warning is proposed when at least
+# CVAS_LATE_RETURNS_FOR_WARNING of a licence's last CVAS_LATE_RETURNS_WINDOW returns were late or are
+# missing; public statistics show a period's subscribers only when that many licensees contributed.
+CVAS_LATE_RETURNS_FOR_WARNING = env_int("CVAS_LATE_RETURNS_FOR_WARNING", 2)
+CVAS_LATE_RETURNS_WINDOW = env_int("CVAS_LATE_RETURNS_WINDOW", 4)
+CVAS_STATS_MIN_CONTRIBUTORS = env_int("CVAS_STATS_MIN_CONTRIBUTORS", 3)
 
 # The public site's own address, used in e-mails and certificates.
 SITE_URL = (env_str("CVAS_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")

@@ -20,6 +20,10 @@ class StepResult:
 # Each step: (actor, today) -> StepResult. Apps add theirs here, in the order they must run.
 STEPS: list[str] = [
     "cvas.licensing.services.tick_expire_licences",
+    "cvas.registry.services.tick_end_subscribers",
+    "cvas.compliance.services.tick_return_reminders",
+    "cvas.compliance.services.tick_repeated_late_returns",
+    "cvas.compliance.services.tick_licence_expiry_reminders",
 ]
 
 

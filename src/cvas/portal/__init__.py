@@ -1,0 +1,1 @@
+"""The organisation portal: sign-up, organisations, applications, licences, members (/portal/)."""
