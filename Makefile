@@ -55,7 +55,12 @@ messages: install
 	  --ignore='*/migrations/*' --no-location --no-obsolete
 	cd src/cvas && ../../$(BIN)/django-admin compilemessages -l ur --settings=cvas.config.settings
 
+# The lookup benchmark needs its references (pytricia, mmdb-writer) and Debian's wrk.
 bench: install
+	@$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) || \
+	  echo "wrk could not be installed: the HTTP figure will fail (apt-get install -y wrk)"
 	$(BIN)/python -m bench
 
 lint: install

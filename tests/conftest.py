@@ -195,3 +195,38 @@ def _flush_lifts_audit_triggers() -> Any:
     flush.Command.handle = handle  # type: ignore[method-assign]
     yield
     flush.Command.handle = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(settings: Any) -> None:
+    """Rate limits would make tests depend on each other (counters outlive a test's transaction
+    in the cache table); tests of the limits themselves set their own."""
+    settings.CVAS_RATE_LIMITS = {
+        name: {"anonymous": "1000000/m", "authenticated": None}
+        for name in settings.CVAS_RATE_LIMITS
+    }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_passes_the_second_factor() -> Any:
+    """`Client.force_login` skips signing in altogether; for staff that includes the second factor
+    (tests of the second factor itself sign in through the pages)."""
+    from cvas.accounts import totp
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        session = self.session
+        session[totp.SESSION_KEY] = {"user": user.pk, "at": 0}
+        session.save()
+
+    Client.force_login = force_login  # type: ignore[method-assign]
+    yield
+    Client.force_login = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _lookup_exports_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """`cvas tick` publishes the lookup exports (cvas.lookup): into each test's own directory."""
+    settings.LOOKUP_EXPORT_DIR = tmp_path / "exports"

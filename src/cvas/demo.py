@@ -14,6 +14,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from cvas.accounts import totp
 from cvas.accounts.choices import MembershipRole, OrganisationKind, StaffRole
 from cvas.accounts.models import Organisation, User
 from cvas.accounts.principal import Principal
@@ -420,6 +421,13 @@ def load(*, actor: Actor) -> dict[str, Any]:
         }
         for email, role, _ in ACCOUNTS:
             role_grant(actor=actor, user=users[email], role=role, organisation=targets.get(email))
+        # Staff need a second factor: each demo staff account gets an authenticator whose key is
+        # printed by `cvas demo` (the same on every run of this installation).
+        totp_keys = {}
+        for email, role, _ in ACCOUNTS:
+            if role in StaffRole.values:
+                totp_keys[email] = totp.demo_secret(email)
+                totp.device_set(actor=actor, user=users[email], secret=totp_keys[email])
     people = People(
         officer=Principal.for_user(users[f"licensing@{DEMO_DOMAIN}"]),
         admin=Principal.for_user(users[f"admin@{DEMO_DOMAIN}"]),
@@ -464,4 +472,9 @@ def load(*, actor: Actor) -> dict[str, Any]:
         with transaction.atomic():
             run(actor, people)
         created.append(label)
-    return {"created": created, "accounts": ACCOUNTS, "password": DEMO_PASSWORD}
+    return {
+        "created": created,
+        "accounts": ACCOUNTS,
+        "password": DEMO_PASSWORD,
+        "totp": totp_keys,
+    }

@@ -3,9 +3,11 @@ its checklist, uploads, submission, answering a request, licences and the certif
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from cvas.accounts.models import ApiKey, Membership, Organisation
@@ -17,23 +19,35 @@ from tests.conftest import COMPLETE, pdf_upload, principal
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_creates_an_account_then_an_organisation_managed_by_it(seeded: Any) -> None:
+def test_sign_up_creates_an_account_then_an_organisation_managed_by_it(
+    seeded: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     client = Client()
     weak = client.post(
         "/portal/sign-up/",
         {"email": "new@provider.test", "full_name": "N", "password1": "123", "password2": "123"},
     )
     assert weak.status_code == 200 and 'id="id_password1_error"' in weak.content.decode()
-    done = client.post(
-        "/portal/sign-up/",
-        {
-            "email": "new@provider.test",
-            "full_name": "New Person",
-            "password1": "a long enough secret 42",
-            "password2": "a long enough secret 42",
-        },
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            "/portal/sign-up/",
+            {
+                "email": "new@provider.test",
+                "full_name": "New Person",
+                "password1": "a long enough secret 42",
+                "password2": "a long enough secret 42",
+            },
+        )
+    # The account waits for its address to be confirmed (cvas.accounts.signup)
+    assert done["Location"] == "/accounts/sign-up/sent/"
+    link = re.search(r"http://[^/\s]+(/accounts/verify/\S+/)", mail.outbox[-1].body)
+    assert link is not None
+    assert client.get(link.group(1))["Location"] == "/accounts/login/"
+    signed_in = client.post(
+        "/accounts/login/",
+        {"username": "new@provider.test", "password": "a long enough secret 42"},
     )
-    assert done["Location"] == "/portal/organisations/new/"
+    assert signed_in.status_code == 302
     created = client.post(
         "/portal/organisations/new/",
         {"name": "Swat Secure Pvt Ltd", "kind": "company", "contact_email": "c@swat.test"},

@@ -162,3 +162,19 @@ def test_cvas_import_exits_non_zero_on_a_bad_file_and_imports_a_good_one(
         "import", "endpoints", str(good), "--licence", licence.number, "--progress", stdout=out
     )
     assert "succeeded" in out.getvalue() and "1 created" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_sent_from_the_page_is_run_by_the_worker_and_its_errors_shown(
+    licence: Any, world: dict[str, Any], client_for: Any
+) -> None:
+    page = client_for(world["member_a"])
+    upload = SimpleUploadedFile("bad.csv", csv_bytes(EP, ["gw-1,39.32.10.9/24,A Ltd,organisation"]))
+    r = page.post(
+        "/registry/imports/", {"licence": licence.pk, "kind": "endpoints", "file": upload}
+    )
+    assert r.status_code == 302
+    call_command("worker", "--batch", verbosity=0)
+    shown = page.get(r["Location"]).content.decode()
+    assert "Refused" in shown and "host bits set; did you mean 39.32.10.0/24?" in shown
+    assert client_for(world["member_b"]).get(r["Location"]).status_code == 404

@@ -75,7 +75,8 @@ def test_inputs_are_normalised(licence: Any, world: dict[str, Any]) -> None:
     )
     c, _ = services.endpoint_save(principal=p, licence=licence, data=ep("c", msisdn="0300 1234567"))
     assert (a.network, b.network) == ("39.32.10.5/32", "2001:df0:84::/48")
-    assert a.handle.startswith("EP-") and len(a.handle) == 17
+    assert a.handle.startswith("EP-") and len(a.handle) == 19
+    assert not set(a.handle[3:]) & set("ILOU")
     assert c.kind == "msisdn" and c.network is None
     with pytest.raises(
         Conflict, match=f"msisdn: this mobile number is already registered as {c.handle}"
@@ -249,3 +250,88 @@ def test_concurrent_writers_of_overlapping_prefixes_leave_exactly_one(
     assert sorted(outcomes).count("overlap") == n - len(active), outcomes
     assert set(outcomes) <= {"ok", "overlap"}
     assert active in (["39.32.10.0/24"],) or sorted(active) == ["39.32.10.0/26", "39.32.10.128/26"]
+
+
+@pytest.mark.django_db
+def test_the_database_itself_refuses_overlapping_active_prefixes_on_postgresql(
+    licence: Any, world: dict[str, Any]
+) -> None:
+    """The exclusion constraint, written around the services (as a bad script would)."""
+    import ipaddress
+
+    from django.db import IntegrityError, transaction
+
+    from cvas.core.netaddr import prefix_bounds
+    from cvas.registry.validation import new_handle
+
+    if connection.vendor != "postgresql":
+        pytest.skip("an exclusion constraint is PostgreSQL's; SQLite relies on the services")
+
+    def raw(prefix: str, family: str | None = None, status: str = "active") -> None:
+        version, length, start, end = prefix_bounds(ipaddress.ip_network(prefix))
+        handle = new_handle()
+        with transaction.atomic():
+            EndpointRegistration.objects.create(
+                handle=handle,
+                kind="prefix",
+                source="licensee",
+                licence=licence,
+                registrant=licence.holder,
+                ref=handle,
+                holder_type="organisation",
+                holder_name="X",
+                network=prefix,
+                ip_version=version,
+                prefix_len=length,
+                range_start=start,
+                range_end=end,
+                family=family or handle,
+                status=status,
+                content_hash=b"x",
+            )
+
+    raw("39.32.10.0/24", family="F1")
+    raw("39.32.11.0/24")  # adjacent: no overlap
+    raw("39.32.10.0/29", family="F1")  # same family: allowed
+    raw("39.32.10.0/29", status="ended")  # not active: allowed
+    for bad in ("39.32.10.128/25", "39.32.0.0/16", "39.32.10.7/32"):
+        with pytest.raises(IntegrityError):
+            raw(bad)
+    raw("2400:1460::/48", family="F6")
+    raw("2400:1461::/64")
+    raw("2400:1461:0:1::1/128")
+    raw("2400:1461:0:1::2/128")  # two hosts of one /64: no overlap
+    for bad in ("2400:1460:0:5::/64", "2400:1400::/24", "2400:1461::8/125", "2400:1461:0:1::/64"):
+        with pytest.raises(IntegrityError):
+            raw(bad)
+    raw("39.32.12.0/24")  # an IPv4 prefix never meets an IPv6 one
+
+
+@pytest.mark.django_db
+def test_a_prefix_cannot_move_away_from_the_registrations_delegated_from_it(
+    licence: Any, world: dict[str, Any], run_import: Any
+) -> None:
+    from tests.registry.conftest import csv_bytes
+
+    p = principal(world["member_a"])
+    services.endpoint_save(principal=p, licence=licence, data=ep("block", prefix="39.32.0.0/22"))
+    services.endpoint_save(
+        principal=p, licence=licence, data=ep("cust", prefix="39.32.1.0/29", delegated_from="block")
+    )
+    with pytest.raises(Conflict, match="39.32.1.0/29 .* is delegated from"):
+        services.endpoint_save(
+            principal=p, licence=licence, data=ep("block", prefix="39.33.0.0/22")
+        )
+    run = run_import(
+        licence,
+        "endpoints",
+        csv_bytes(
+            "ref,prefix,holder_name,holder_type",
+            ["block,39.33.0.0/22,Shalimar Textiles,organisation"],
+        ),
+    )
+    assert run.status == "refused"
+    assert (
+        run.errors[0]["line"] == 2
+        and "is delegated from it and would be outside" in run.errors[0]["reason"]
+    )

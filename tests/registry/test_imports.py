@@ -391,3 +391,64 @@ def test_subscribers_are_updated_and_ended_by_a_later_file_and_by_the_daily_tick
     result = tick_end_subscribers(actor=Actor.system("tests"), today=dt.date(2100, 1, 1))
     assert result.lines == ["1 subscriber(s) ended"]
     assert Subscriber.objects.get(ref="S-3").status == SubscriberStatus.ENDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_killed_mid_import_leaves_the_database_as_before(
+    licence: Any, tmp_path: Any
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from cvas.registry.models import ImportRun
+
+    path = tmp_path / "big.csv"
+    with path.open("w") as f:
+        f.write(EP + "\n")
+        for i, p in enumerate(itertools.islice(pk_prefixes(32), 150_000)):
+            f.write(f"k{i},{p},,Provider A Pvt Ltd,organisation,,,\n")
+    name = connection.settings_dict["NAME"]
+    url = (
+        f"sqlite:///{name}"
+        if connection.vendor == "sqlite"
+        else f"postgresql://{connection.settings_dict['USER']}@{connection.settings_dict['HOST']}:"
+        f"{connection.settings_dict['PORT'] or 5432}/{name}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "CVAS_VAR_DIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cvas.manage",
+            "import",
+            "endpoints",
+            str(path),
+            "--licence",
+            str(licence.pk),
+            "--progress",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
+    assert proc.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"20,000 rows" not in seen and time.monotonic() < deadline:
+        chunk = proc.stderr.read1(4096) if hasattr(proc.stderr, "read1") else proc.stderr.read(64)
+        if not chunk:
+            break
+        seen += chunk
+    assert b"rows" in seen, seen[-500:]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert EndpointRegistration.objects.count() == 0
+    assert ImportRun.objects.get().status == ImportStatus.RUNNING  # it never finished
+    from cvas.audit.selectors import audit_verify
+
+    assert audit_verify().ok

@@ -56,6 +56,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_demo = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    email_verified = models.BooleanField(
+        default=True,
+        help_text="False from a self sign-up until the link sent to the address is opened; "
+        "accounts made by staff or commands are trusted.",
+    )
 
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
@@ -158,3 +163,21 @@ class ApiKey(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class TotpDevice(models.Model):
+    """A staff account's authenticator app (TOTP, RFC 6238). The shared secret is kept only
+    encrypted (cvas.core.pii, purpose "accounts.totp"); `last_step` refuses a code used before."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret_encrypted = models.BinaryField()
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set once a first code from the app has been checked."
+    )
+    last_step = models.BigIntegerField(
+        default=0, help_text="The time step of the last code accepted: no code works twice."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"authenticator of {self.user}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -36,6 +37,9 @@ class Principal:
     # A command run from the server's shell: no account, every staff role, recorded by OS user name.
     operator: Actor | None = None
     via: str = "web"
+    # A session of an account with staff roles that has not passed the second factor yet: it acts
+    # without those roles until it has (cvas.accounts.totp).
+    second_factor_pending: bool = False
 
     @classmethod
     def anonymous(cls) -> Principal:
@@ -99,6 +103,13 @@ class Principal:
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         principal = cls.for_user(getattr(request, "user", None))
+        if principal.staff_roles and principal.user is not None:
+            from cvas.accounts.totp import passed
+
+            if not passed(request, principal.user):
+                principal = dataclasses.replace(
+                    principal, staff_roles=frozenset(), second_factor_pending=True
+                )
         request._cvas_principal = principal  # type: ignore[attr-defined]
         return principal
 
@@ -152,6 +163,12 @@ class Principal:
         self.require_authenticated()
         if not self.has_role(*roles):
             names = ", ".join(roles)
+            if self.second_factor_pending:
+                raise Forbidden(
+                    f"This needs one of the roles: {names}. Your regulator role acts only after "
+                    "the second factor: enter your authenticator's code at /accounts/two-factor/.",
+                    code="second_factor_required",
+                )
             raise Forbidden(f"This needs one of the roles: {names}.")
 
     def require_member(self, organisation: Organisation | int) -> None:

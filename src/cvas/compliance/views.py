@@ -41,7 +41,7 @@ from cvas.compliance.forms import (
     put_errors,
 )
 from cvas.compliance.models import Return
-from cvas.core.errors import DomainError, NotFound
+from cvas.core.errors import DomainError, Forbidden, NotFound
 from cvas.core.timeutil import pk_today
 from cvas.licensing.models import Licence
 
@@ -57,8 +57,16 @@ def _signed_in(view: View) -> View:
             return view(request, Principal.from_request(request), *args, **kwargs)
         except NotFound:
             raise Http404("Not found") from None
+        except Forbidden as exc:
+            return render(request, "403.html", {"message": exc.message}, status=403)
 
     return wrapper
+
+
+def _raise_refusal(exc: DomainError) -> None:
+    """A role or ownership refusal is the page's answer (403/404), not a message beside a form."""
+    if exc.status in (401, 403, 404):
+        raise exc
 
 
 def _staff(view: View) -> View:
@@ -213,6 +221,12 @@ def return_csv(request: HttpRequest, p: Principal, pk: int) -> HttpResponse:
     name = f"return-{ret.licence.number or ret.licence_id}-{ret.period_label}-v{version.version}"
     response["Content-Disposition"] = f'attachment; filename="{name.replace("/", "-")}.csv"'
     return response
+
+
+# The same pages at the staff's addresses (/staff/compliance/returns/…): regulator staff only, like
+# everything under /staff/ (a licensee reads its own under /portal/returns/).
+staff_return_detail = _staff(return_detail.__wrapped__)  # type: ignore[attr-defined]
+staff_return_csv = _staff(return_csv.__wrapped__)  # type: ignore[attr-defined]
 
 
 @_signed_in
@@ -392,6 +406,7 @@ def violation_new(request: HttpRequest, p: Principal) -> HttpResponse:
                 reason=d["reason"],
             )
         except DomainError as exc:
+            _raise_refusal(exc)
             put_errors(form, exc)
         else:
             messages.success(request, f"Violation {v.reference} recorded.")
@@ -448,6 +463,7 @@ def violation_action(request: HttpRequest, p: Principal, pk: int, action: str) -
         else:
             raise Http404("Not found")
     except DomainError as exc:
+        _raise_refusal(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{v.reference}: done ({action}).")
@@ -470,6 +486,7 @@ def cost_model(request: HttpRequest, p: Principal) -> HttpResponse:
                     is_assumption=d["is_assumption"],
                 )
             except DomainError as exc:
+                _raise_refusal(exc)
                 messages.error(request, exc.message)
             else:
                 messages.success(request, "Parameter changed; every estimate now uses it.")

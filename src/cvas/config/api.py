@@ -6,24 +6,34 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import OperationalError
+from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from cvas.accounts.api import router as accounts_router
 from cvas.compliance.api import public_router as statistics_router
 from cvas.compliance.api import router as compliance_router
 from cvas.core.errors import DomainError
+from cvas.core.openapi_links import add_links
 from cvas.jobs.api import router as jobs_router
 from cvas.licensing.api import public_router
 from cvas.licensing.api import router as licensing_router
+from cvas.lookup.api import public_router as lookup_public_router
+from cvas.lookup.api import router as lookup_router
 from cvas.registry.api import public_router as registry_public_router
 from cvas.registry.api import router as registry_router
 
 logger = logging.getLogger("cvas.api")
 
-api = NinjaAPI(
+class RegistryAPI(NinjaAPI):
+    """The project's API: its schema also says what a created record leads to (OpenAPI links)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        return add_links(super().get_openapi_schema(*args, **kwargs))
+
+
+api = RegistryAPI(
     title="CVAS Registry API",
     version="1.0.0",
     description=(
@@ -100,6 +110,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     )
 
 
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # django-ninja adds Retry-After (the seconds left in the window) to this response.
+    wait = f"; try again in {int(exc.wait) + 1} seconds" if exc.wait else ""
+    return error_response(request, 429, "rate_limited", f"Too many requests{wait}.")
+
+
 @api.exception_handler(Http404)
 def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", "Not found.")
@@ -108,6 +125,15 @@ def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(PermissionDenied)
 def on_403(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error_response(request, 403, "forbidden", str(exc) or "Forbidden.")
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_number_out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # An identifier or figure beyond what the database holds (64-bit integers): bad input, not a fault.
+    return error_response(
+        request, 422, "validation_error", "A number in the request is out of range.", []
+    )
 
 
 @api.exception_handler(OperationalError)
@@ -139,3 +165,5 @@ api.add_router("/", registry_router)
 api.add_router("/", registry_public_router)
 api.add_router("/", compliance_router)
 api.add_router("/", statistics_router)
+api.add_router("/", lookup_public_router)
+api.add_router("/", lookup_router)

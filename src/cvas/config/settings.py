@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from cvas.config.env import (
     env_list,
     env_str,
 )
+from cvas.core.rates import parse_rate
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _source_root = PACKAGE_DIR.parent.parent
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # the API docs' own static files (no script from another site)
     "django_tasks",
     "django_tasks_db",
     "cvas.core",
@@ -80,11 +83,16 @@ INSTALLED_APPS = [
     "cvas.backoffice",
     "cvas.registry",
     "cvas.compliance",
+    "cvas.lookup",
 ]
 
 MIDDLEWARE = [
     "cvas.core.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cvas.core.security.SecurityHeadersMiddleware",
+    "cvas.core.uploads.RequestSizeMiddleware",
+    "cvas.core.security.PageMethodsMiddleware",
+    "cvas.core.error_pages.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cvas.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -189,6 +198,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Uploaded documents live outside the web root and are served only through permission checks.
 MEDIA_ROOT = Path(env_str("CVAS_UPLOAD_DIR", str(VAR_DIR / "uploads")) or "")
 DOCUMENT_MAX_BYTES = env_int("CVAS_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Bulk-import CSV files (POST /api/v1/imports) may be larger; every other request is refused (413)
+# above the document limit before its body is read (cvas.core.uploads).
+CVAS_IMPORT_MAX_BYTES = env_int("CVAS_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+CVAS_LARGE_UPLOAD_PATHS = ("/api/v1/imports",)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -230,6 +243,76 @@ if not DEBUG:
     if env_bool("CVAS_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload: the domain owner's decision (README)
+if not DEBUG and not SECURE_SSL_REDIRECT:
+    # SECURE_SSL_REDIRECT=0 says TLS ends before the app (README): the redirect warning is moot.
+    SILENCED_SYSTEM_CHECKS.append("security.W008")
+
+# -- Security and privacy (README, "Security") -------------------------------------------------
+CSRF_COOKIE_HTTPONLY = True  # the pages send the token from the form, never read the cookie
+# Sign-up links (`cvas.accounts.signup`) and password-reset links stay valid this long.
+CVAS_EMAIL_VERIFICATION_SECONDS = env_int("CVAS_EMAIL_VERIFICATION_HOURS", 72) * 3600
+PASSWORD_RESET_TIMEOUT = env_int("CVAS_PASSWORD_RESET_HOURS", 2) * 3600
+# Lockout after failed sign-ins (`cvas.accounts.lockout`): one account from one address, and one
+# address across all accounts; each lock lifts by itself after CVAS_LOCKOUT_MINUTES.
+CVAS_LOCKOUT_ATTEMPTS = env_int("CVAS_LOCKOUT_ATTEMPTS", 5)
+CVAS_LOCKOUT_ADDRESS_ATTEMPTS = env_int("CVAS_LOCKOUT_ADDRESS_ATTEMPTS", 30)
+CVAS_LOCKOUT_MINUTES = env_int("CVAS_LOCKOUT_MINUTES", 15)
+# The second factor (TOTP, RFC 6238) that every regulator role needs before its session acts.
+CVAS_TOTP_ISSUER = env_str("CVAS_TOTP_ISSUER", "CVAS Registry") or "CVAS Registry"
+# Ended subscribers' personal data is erased this many days after the end (`cvas tick`).
+CVAS_PERSONAL_DATA_RETENTION_DAYS = env_int("CVAS_PERSONAL_DATA_RETENTION_DAYS", 730)
+if CVAS_PERSONAL_DATA_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("CVAS_PERSONAL_DATA_RETENTION_DAYS must be at least 1")
+
+# The client address (rate limits, lockout): X-Forwarded-For is believed only from these proxies.
+CVAS_TRUSTED_PROXIES = env_list("CVAS_TRUSTED_PROXIES", [])
+CVAS_CLIENT_IP_HEADER = env_str("CVAS_CLIENT_IP_HEADER", "X-Forwarded-For") or "X-Forwarded-For"
+for _proxy in CVAS_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            f"CVAS_TRUSTED_PROXIES: {_proxy!r} is not an address or prefix"
+        ) from _exc
+
+# Rate limits by name (`cvas.core.rate_limit`): anonymous clients per address, identified callers
+# (API key or account) per key. "off" lifts a limit.
+_RATE_DEFAULTS = {"verify": "60/m", "lookup": "60/m", "register": "60/m", "rdap": "60/m", "sign-in": "10/m"}
+CVAS_RATE_LIMITS: dict[str, dict[str, str | None]] = {}
+for _name, _default in _RATE_DEFAULTS.items():
+    _var = "CVAS_RATE_LIMIT_" + _name.upper().replace("-", "_")
+    CVAS_RATE_LIMITS[_name] = {
+        "anonymous": env_str(_var, _default),
+        "authenticated": env_str(_var + "_AUTHENTICATED"),
+    }
+    for _rate in CVAS_RATE_LIMITS[_name].values():
+        parse_rate(_rate, name=_var)
+CVAS_RATE_LIMIT_CACHE = "default"
+
+# Shared state between worker processes (rate-limit counters, lockouts): the database cache (its
+# table is made by `cvas migrate`), or Redis where CACHE_URL (or REDIS_URL) names one.
+_cache_url = env_str("CACHE_URL") or env_str("REDIS_URL")
+CACHES: dict[str, dict[str, object]]
+if _cache_url and _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "cvas",
+        }
+    }
+elif _cache_url and not _cache_url.startswith("db://"):
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://host:port/db (or db:// for the database); got {_cache_url!r}"
+    )
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cvas_cache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+        }
+    }
 
 # Renewal opens this many days before a licence expires (an assumption; PTA publishes no window).
 CVAS_RENEWAL_WINDOW_DAYS = env_int("CVAS_RENEWAL_WINDOW_DAYS", 365)
@@ -252,3 +335,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Lookup and distribution (cvas.lookup; README, "Lookup"): each web worker polls the change log
+# every CVAS_LOOKUP_POLL_SECONDS and never answers from a state older than
+# CVAS_LOOKUP_MAX_STALE_SECONDS while the database answers; full exports go to CVAS_EXPORT_DIR and
+# the change log is kept CVAS_CHANGES_RETENTION_DAYS (an older feed cursor gets 410).
+LOOKUP_POLL_SECONDS = float(env_str("CVAS_LOOKUP_POLL_SECONDS", "1") or "1")
+LOOKUP_MAX_STALE_SECONDS = float(env_str("CVAS_LOOKUP_MAX_STALE_SECONDS", "5") or "5")
+LOOKUP_BACKGROUND = env_bool("CVAS_LOOKUP_BACKGROUND", True)
+LOOKUP_REBUILD_AFTER = env_int("CVAS_LOOKUP_REBUILD_AFTER", 0)
+LOOKUP_EXPORT_DIR = Path(env_str("CVAS_EXPORT_DIR", str(VAR_DIR / "exports")) or "")
+LOOKUP_CHANGES_RETENTION_DAYS = env_int("CVAS_CHANGES_RETENTION_DAYS", 7)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("v/<str:token>/", public_views.verify_token, name="verify_token"),
     path("i18n/setlang/", public_views.switch_language, name="set_language"),
     path("healthz", public_views.healthz, name="healthz"),
+    path("rdap/", include("cvas.lookup.urls")),
     *i18n_patterns(
         path("accounts/", include("cvas.accounts.urls")),
         path("portal/returns/", include(compliance_urls.portal)),
@@ -25,3 +26,6 @@ urlpatterns = [
         prefix_default_language=False,
     ),
 ]
+
+# A generic page (or the API's JSON error) for a failure; 503 when the database is unavailable.
+handler500 = "cvas.core.error_pages.server_error"

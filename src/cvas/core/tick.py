@@ -21,9 +21,11 @@ class StepResult:
 STEPS: list[str] = [
     "cvas.licensing.services.tick_expire_licences",
     "cvas.registry.services.tick_end_subscribers",
+    "cvas.registry.retention.tick_purge_personal_data",
     "cvas.compliance.services.tick_return_reminders",
     "cvas.compliance.services.tick_repeated_late_returns",
     "cvas.compliance.services.tick_licence_expiry_reminders",
+    "cvas.lookup.services.tick_publish_exports",  # last: the exports show the day's changes
 ]
 
 

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from cvas.accounts.models import Organisation
 from cvas.core.api_auth import API_AUTH, principal_of
 from cvas.core.errors import InvalidInput, NotFound
+from cvas.core.rate_limit import RateLimit
 from cvas.licensing import selectors, services
 from cvas.licensing.choices import ApplicationState, DocumentKind, LicenceStatus
 from cvas.licensing.models import Application, ApplicationDocument, Licence, Regime
@@ -164,8 +165,9 @@ def licence_detail_out(lic: Licence) -> dict[str, Any]:
 
 @public_router.get(
     "/register/licences",
-    response={200: LicencePage, 422: Error},
+    response={200: LicencePage, 422: Error, 429: Error},
     auth=None,
+    throttle=RateLimit("register"),
     summary="The register of licences, searchable",
 )
 def register_list(
@@ -193,8 +195,9 @@ def register_list(
 
 @public_router.get(
     "/register/licences/{number}",
-    response={200: LicenceDetailOut, 404: Error},
+    response={200: LicenceDetailOut, 404: Error, 429: Error},
     auth=None,
+    throttle=RateLimit("register"),
     summary="One licence by number, its '/' written as '-' (CVAS-DATA-2025-0007)",
 )
 def register_detail(request: HttpRequest, number: str) -> dict[str, Any]:
@@ -215,26 +218,38 @@ class VerifyOut(Schema):
 
 @public_router.get(
     "/verify",
-    response={200: VerifyOut, 422: Error},
+    response={200: VerifyOut, 422: Error, 429: Error},
     auth=None,
-    summary="Is this VPN brand or website licensed?",
+    throttle=RateLimit("verify"),
+    summary="Is this VPN brand, website or gateway address licensed?",
 )
 def verify(
     request: HttpRequest,
     brand: str | None = Query(None, max_length=200),
     domain: str | None = Query(None, max_length=300),
+    address: str | None = Query(None, max_length=100, description="An IP address (cvas.lookup)"),
 ) -> dict[str, Any]:
-    given = [k for k, v in (("brand", brand), ("domain", domain)) if v is not None]
-    if len(given) != 1:
+    if address is not None and (brand is not None or domain is not None):
         raise InvalidInput(
-            "Give exactly one of brand or domain.",
+            "Give exactly one of brand, domain or address.",
+            details=[{"field": "brand|domain|address", "reason": "exactly one is required"}],
+        )
+    given = [k for k, v in (("brand", brand), ("domain", domain)) if v is not None]
+    if len(given) != 1 and address is None:
+        raise InvalidInput(
+            "Give exactly one of brand, domain or address.",
             details=[{"field": "brand|domain", "reason": "exactly one is required"}],
         )
-    result = (
-        selectors.verify_brand(brand)
-        if brand is not None
-        else selectors.verify_domain(domain or "")
-    )
+    if address is not None:
+        from cvas.lookup.selectors import verify_address
+
+        result: Any = verify_address(address)
+    else:
+        result = (
+            selectors.verify_brand(brand)
+            if brand is not None
+            else selectors.verify_domain(domain or "")
+        )
     return {
         "query": result.query,
         "kind": result.kind,

@@ -12,6 +12,10 @@ from django.conf import settings
 from cvas.core.errors import InvalidInput
 
 _SAFE = re.compile(r"[^\w.\- ()]+")
+_HEADER = re.compile(rb"^%PDF-[12]\.\d")
+# Names of PDF features that run code or carry other files: documents for a licence need none.
+# (Only what is visible uncompressed is found; the downloads are also served as attachments.)
+_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)(?![A-Za-z])")
 
 
 def safe_display_name(name: str) -> str:
@@ -37,9 +41,9 @@ def check_pdf(stream: IO[bytes], *, size: int, field: str = "file") -> str:
         )
     stream.seek(0)
     head = stream.read(1024)
-    if not head.startswith(b"%PDF-"):
+    if not _HEADER.match(head):
         raise InvalidInput(
-            f"{field}: not a PDF (its content does not start with %PDF-)",
+            f"{field}: not a PDF (its content does not start with %PDF-1.x)",
             details=[{"field": field, "reason": "not a PDF document"}],
         )
     stream.seek(max(0, size - 2048))
@@ -51,7 +55,17 @@ def check_pdf(stream: IO[bytes], *, size: int, field: str = "file") -> str:
         )
     stream.seek(0)
     digest = hashlib.sha256()
+    carry = b""
     for chunk in iter(lambda: stream.read(1 << 16), b""):
         digest.update(chunk)
+        found = _ACTIVE.search(carry + chunk)
+        if found:
+            stream.seek(0)
+            name = found.group(0).decode("latin-1")
+            raise InvalidInput(
+                f"{field}: the PDF contains active content ({name}); send a plain document",
+                details=[{"field": field, "reason": f"PDF with active content ({name})"}],
+            )
+        carry = chunk[-32:]
     stream.seek(0)
     return digest.hexdigest()

@@ -8,7 +8,6 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +19,10 @@ from django.views.decorators.http import require_POST
 from cvas.accounts import services as accounts
 from cvas.accounts.models import ApiKey, Membership, Organisation
 from cvas.accounts.principal import Principal
-from cvas.accounts.services import api_key_create, organisation_create, user_create
-from cvas.core.actors import Actor
+from cvas.accounts.services import api_key_create, organisation_create
+from cvas.accounts.signup import signup_request
 from cvas.core.errors import DomainError, InvalidInput, NotFound
+from cvas.core.rate_limit import rate_limited
 from cvas.licensing import selectors, services
 from cvas.licensing.choices import (
     EDITABLE_APPLICATION_STATES,
@@ -96,30 +96,23 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@rate_limited("sign-in", methods=("POST",))
 def sign_up(request: HttpRequest) -> HttpResponse:
+    """A new account, usable once the link sent to its address is opened (cvas.accounts.signup);
+    the answer is the same whether or not the address already had an account."""
     if request.user.is_authenticated:
         return redirect("portal:home")
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = user_create(
-                actor=Actor(label=f"sign-up: {data['email'].lower()}", via="web"),
-                email=data["email"],
-                password=data["password1"],
-                full_name=data["full_name"],
+            signup_request(
+                email=data["email"], full_name=data["full_name"], password=data["password1"]
             )
         except DomainError as exc:
-            form.add_error(
-                "email",
-                _("An account for this e-mail address already exists.")
-                if exc.code == "duplicate"
-                else plain_message(exc),
-            )
+            form.add_error("email", plain_message(exc))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome. Now create your organisation."))
-            return redirect("portal:organisation_new")
+            return redirect("accounts:sign_up_sent")
     return render(request, "portal/sign_up.html", {"form": form})
 
 

@@ -68,10 +68,12 @@ def _nice_max(value: int) -> int:
 def _geometry(chart: Chart) -> dict[str, Any]:
     n_categories = max(len(chart.categories), 1)
     rotate = n_categories > 6
-    width, height, left, bottom, top = 640, 300 if rotate else 260, 44, 80 if rotate else 40, 12
+    top_value = _nice_max(max(chart.totals, default=0))
+    # Room for the longest tick label ("200,000") left of the axis, at about 7 units a character.
+    left = 16 + 7 * len(f"{top_value:,}")
+    width, height, bottom, top = 640, 300 if rotate else 260, 80 if rotate else 40, 12
     plot_w, plot_h = width - left - 8, height - bottom - top
     n = n_categories
-    top_value = _nice_max(max(chart.totals, default=0))
     slot = plot_w / n
     bar_w = min(48.0, slot * 0.7)
     bars = []

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from cvas.core.errors import InvalidInput, NotFound
+from cvas.core.rate_limit import rate_limited
 from cvas.core.timeutil import pk_today
 from cvas.licensing import selectors
 from cvas.licensing.choices import LicenceStatus
@@ -37,6 +38,7 @@ SORT_CHOICES = [
 ]
 
 
+@rate_limited("verify")
 def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:300]
     result, error = None, None
@@ -60,6 +62,7 @@ def _register_filters(request: HttpRequest) -> dict[str, str]:
     }
 
 
+@rate_limited("register")
 def register(request: HttpRequest) -> HttpResponse:
     f = _register_filters(request)
     try:
@@ -85,6 +88,7 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
+@rate_limited("register")
 def register_download(request: HttpRequest, fmt: str) -> HttpResponse:
     """The register as CSV or JSON, with the page's filters; the whole list, not one page."""
     f = _register_filters(request)
@@ -128,6 +132,7 @@ def _detail(request: HttpRequest, licence: Licence) -> HttpResponse:
     )
 
 
+@rate_limited("register")
 def licence_detail(request: HttpRequest, number: str) -> HttpResponse:
     try:
         licence = selectors.licence_get_by_number(number)
@@ -136,6 +141,7 @@ def licence_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _detail(request, licence)
 
 
+@rate_limited("register")
 def licence_detail_by_id(request: HttpRequest, pk: int) -> HttpResponse:
     licence = Licence.objects.select_related("holder", "regime").filter(pk=pk).first()
     if licence is None:
@@ -143,6 +149,7 @@ def licence_detail_by_id(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, licence)
 
 
+@rate_limited("verify")
 def verify_token(request: HttpRequest, token: str) -> HttpResponse:
     """What a certificate's QR code opens: the licence's status today, at an address that never changes."""
     try:

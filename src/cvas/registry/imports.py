@@ -27,6 +27,7 @@ import hashlib
 import heapq
 import io
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -349,16 +350,26 @@ def execute(*, run: ImportRun, stream: IO[bytes], progress: Any = None) -> Impor
         with transaction.atomic():
             worker = job(run=run, errors=errors)
             tick = (lambda rows: progress(rows, hashing.bytes)) if progress is not None else None
+            clock = time.perf_counter()
             worker.load(read_rows(text, run.kind, errors, tick))
-            # Read what remains so that the checksum covers the whole file.
-            while hashing.raw.read(1 << 20):
+            # Read what remains (after a refused header) so that the checksum covers the file.
+            while hashing.read(1 << 20):
                 pass
             run.sha256 = hashing.sha.hexdigest()
             run.size = hashing.bytes
+            phases = {"read": time.perf_counter() - clock}
             worker.check()
+            phases["check"] = time.perf_counter() - clock - sum(phases.values())
             if errors.count:
                 raise Refused
             worker.apply()
+            phases["apply"] = time.perf_counter() - clock - sum(phases.values())
+            logger.info(
+                "import %s: %s rows; %s",
+                run.pk,
+                run.rows,
+                ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()),
+            )
             if errors.count:
                 raise Refused
             worker.stage.drop()
@@ -562,6 +573,7 @@ class EndpointJob(Job):
         ):
             self.errors.add(line, "subscriber_ref", f"no subscriber {ref} of this licence")
         self._delegations()
+        self._children_stay_inside()
         self._numbers()
 
     def _delegations(self) -> None:
@@ -632,6 +644,20 @@ class EndpointJob(Job):
             "AND parent_line IS NOT NULL ORDER BY line"
         ):
             self.errors.add(line, "delegated_from", "a circular chain of delegations")
+
+    def _children_stay_inside(self) -> None:
+        """A registration that moves must still contain the active ones delegated from it."""
+        for line, handle, network in self.stage.fetch(
+            f"SELECT x.line, c.handle, c.network FROM {STAGE} x JOIN {ENDPOINTS} c "
+            "ON c.delegated_from_id = x.existing_id AND c.status = 'active' "
+            "WHERE x.action = 'upsert' AND NOT (c.ip_version = x.ip_version AND "
+            "c.range_start >= x.range_start AND c.range_end <= x.range_end) AND NOT EXISTS "
+            f"(SELECT 1 FROM {STAGE} y WHERE y.ref = c.ref AND c.licence_id = %s) ORDER BY x.line",
+            [self.licence.pk],
+        ):
+            self.errors.add(
+                line, "prefix", f"{network} ({handle}) is delegated from it and would be outside"
+            )
 
     def _numbers(self) -> None:
         s, lic = self.stage, self.licence.pk
@@ -726,7 +752,10 @@ class EndpointJob(Job):
             "holder_name_encrypted, subscriber_id, network, ip_version, prefix_len, "
             "range_start, range_end, msisdn_encrypted, msisdn_hmac, parent_id, family, "
             "'active', %s, content_hash, %s, %s, %s, %s, %s "
-            f"FROM {STAGE} WHERE existing_id IS NULL AND action = 'upsert'",
+            f"FROM {STAGE} WHERE existing_id IS NULL AND action = 'upsert'"
+            # In the order of the random handles: the GiST index of the overlap constraint is
+            # built markedly faster from scattered than from address-ordered input.
+            + (" ORDER BY handle" if pg else ""),
             [lic.pk, lic.holder_id, now, run.pk, label, lic.is_demo, now, now],
         )
         if next(s.fetch(f"SELECT COUNT(*) FROM {STAGE} WHERE parent_line IS NOT NULL"))[0]:

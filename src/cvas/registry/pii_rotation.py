@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models, transaction
 
+from cvas.accounts.models import TotpDevice
 from cvas.audit.services import audit_record
 from cvas.core import pii
 from cvas.core.actors import Actor
@@ -19,6 +20,8 @@ COLUMNS: list[tuple[type[models.Model], str, str | None]] = [
     (EndpointRegistration, "msisdn_encrypted", validation.P_MSISDN),
     (PortalRequest, "responsible_name_encrypted", validation.P_NAME),
     (PortalRequest, "responsible_cnic_encrypted", validation.P_CNIC),
+    # Staff authenticators' keys (cvas.accounts.totp), encrypted with the same key.
+    (TotpDevice, "secret_encrypted", "accounts.totp"),
 ]
 
 

@@ -20,6 +20,7 @@ from cvas.core import pii
 from cvas.core.actors import Actor
 from cvas.core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from cvas.core.timeutil import pk_today
+from cvas.core.uploads import check_text
 from cvas.jobs.services import notify
 from cvas.licensing.choices import LicenceStatus
 from cvas.licensing.documents import check_pdf, safe_display_name
@@ -440,6 +441,22 @@ def endpoint_save(
     if reg is not None:
         if bytes(reg.content_hash) == clean.content_hash() and reg.status == EndpointStatus.ACTIVE:
             return reg, "unchanged"
+        outside = (
+            reg.delegations.filter(status=EndpointStatus.ACTIVE)
+            .exclude(
+                ip_version=clean.ip_version,
+                range_start__gte=clean.range_start or b"",
+                range_end__lte=clean.range_end or b"",
+            )
+            .first()
+        )
+        if outside is not None:
+            raise Conflict(
+                f"prefix: {outside.network} ({outside.handle}) is delegated from {reg.handle} "
+                "and would be outside it; end or move it first",
+                code="delegation_outside",
+                details=[{"field": "prefix", "reason": "a delegation would be outside"}],
+            )
         before = snapshot(reg, ENDPOINT_AUDIT)
         old_status = reg.status
         _apply_endpoint_values(reg, clean, parent)
@@ -957,6 +974,9 @@ def import_create(
         raise InvalidInput(
             "kind: endpoints or subscribers", details=[{"field": "kind", "reason": "unknown kind"}]
         )
+    # Within the import limit, and a text file by its content (cvas.core.uploads).
+    upload.seek(0, 2)
+    check_text(upload, size=upload.tell(), limit=settings.CVAS_IMPORT_MAX_BYTES)
     with transaction.atomic():
         run = ImportRun.objects.create(
             licence=licence,

@@ -8,4 +8,6 @@ app_name = "registry"
 urlpatterns = [
     path("portal/", views.portal_home, name="portal_home"),
     path("portal/<int:pk>/", views.portal_request, name="portal_request"),
+    path("imports/", views.imports_page, name="imports"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
 ]

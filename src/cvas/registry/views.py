@@ -107,3 +107,51 @@ def portal_request(request: HttpRequest, pk: int) -> HttpResponse:
             "document_kinds": PortalDocumentKind.choices,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports_page(request: HttpRequest) -> HttpResponse:
+    """Send a CSV of subscribers or endpoints for one of your licences; the worker runs it."""
+    from cvas.licensing.models import Licence
+    from cvas.registry.choices import ImportKind
+    from cvas.registry.models import ImportRun
+
+    p = Principal.from_request(request)
+    licences = Licence.objects.select_related("holder").order_by("pk")
+    if not p.is_staff_reader:
+        licences = licences.filter(holder_id__in=p.organisation_ids)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise InvalidInput("file: choose a CSV file")
+            licence = selectors.licence_for(p, request.POST.get("licence", ""))
+            run = services.import_create(
+                principal=p,
+                licence=licence,
+                kind=request.POST.get("kind", ""),
+                upload=upload,
+                name=upload.name or "",
+                replace=request.POST.get("replace") == "on",
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect("registry:import_detail", pk=run.pk)
+    runs = ImportRun.objects.filter(licence__in=licences).order_by("-created_at")[:50]
+    return render(
+        request,
+        "registry/imports.html",
+        {"licences": licences, "runs": runs, "kinds": ImportKind.choices},
+    )
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    p = Principal.from_request(request)
+    try:
+        run = selectors.import_get(p, pk)
+    except DomainError:
+        return render(request, "registry/portal_missing.html", status=404)
+    return render(request, "registry/import_detail.html", {"run": run})

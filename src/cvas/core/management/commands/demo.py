@@ -31,3 +31,10 @@ class Command(ActorCommand):
         )
         for email, _, what in result["accounts"]:
             self.stdout.write(f"  {email:<28} {what}")
+        self.stdout.write(
+            "\nRegulator staff also need a code from an authenticator app (TOTP). Add the key of the "
+            "account to an app, or print the current code with `oathtool --totp -b KEY` "
+            "(or `cvas totp code EMAIL`):"
+        )
+        for email, key in result.get("totp", {}).items():
+            self.stdout.write(f"  {email:<28} {key}")
