@@ -19,11 +19,13 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -326,6 +328,7 @@ def http_figures() -> list[Figure]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: stopped with all its workers
     )
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
     with script:
@@ -335,13 +338,16 @@ def http_figures() -> list[Figure]:
             '  return wrk.format("GET", "/api/v1/lookup/ip/" .. a[i])\nend\n'
         )
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:  # up when the no-op answers
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
+                with urllib.request.urlopen(base + "/api/v1/ping", timeout=2) as r:
+                    if r.status == 200:
+                        break
             except OSError:
-                time.sleep(0.5)
+                time.sleep(1)
+        else:
+            raise SystemExit("cvas serve did not answer within 300 s")
         # Every worker builds its index on its first lookup: warm them all up first.
         _wrk(base + "/", script.name, 40, connections=10)
         _wrk(base + "/api/v1/ping", None, 5)
@@ -350,8 +356,12 @@ def http_figures() -> list[Figure]:
             runs["ping"].append(_wrk(base + "/api/v1/ping", None, 10))
             runs["lookup"].append(_wrk(base + "/", script.name, 10))
     finally:
-        server.terminate()
-        server.wait(30)
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(30)
         Path(script.name).unlink(missing_ok=True)
     best = {k: max(v, key=lambda r: r["rps"]) for k, v in runs.items()}
     lk, pg = best["lookup"], best["ping"]

@@ -47,8 +47,7 @@ def test_no_page_breaks_its_own_content_security_policy(
     problems: dict[str, list[str]] = {}
 
     def visit(page: Any, console: list[str], path: str) -> None:
-        page.goto(f"{base}{path}")
-        page.wait_for_load_state("networkidle")
+        page.goto(f"{base}{path}", wait_until="load")
         found = _violations(page) + console
         if found:
             problems[path] = sorted(set(found))

@@ -5,7 +5,8 @@ schema (a created record and its reads) are also run as a state machine.
 
 Each call runs in a transaction that is rolled back, so that generated calls never revoke the key
 they are made with or otherwise change what the next one finds. The number of examples is
-CVAS_SCHEMATHESIS_EXAMPLES (default 12 per operation; derandomized, so a failure reproduces).
+CVAS_SCHEMATHESIS_EXAMPLES (default 6 per operation and way of choosing its path; derandomized, so a
+failure reproduces; with 60 it passes too, in about three minutes).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.security.doors import Doors, build
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("CVAS_SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("CVAS_SCHEMATHESIS_EXAMPLES", "6"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
+from cvas.accounts.principal import Principal
 from cvas.core.api_auth import API_AUTH, optional_principal, principal_of
-from cvas.core.errors import NotFound
+from cvas.core.errors import DomainError, NotFound
 from cvas.licensing.api import MAX_OFFSET, Error
 from cvas.lookup import feed, selectors, services
 from cvas.lookup.choices import EXPORT_MEDIA_TYPES, ExportFormat
@@ -62,8 +64,32 @@ class LookupOut(RegistrationOut):
     auth=None,
     summary="Which registration, if any, covers this address (404 not_registered if none)",
 )
-def lookup_ip(request: HttpRequest, address: str) -> dict[str, Any]:
-    return selectors.lookup_address(optional_principal(request), address)
+def lookup_ip(request: HttpRequest, address: str) -> HttpResponse:
+    # The answer is built to the schema already: sent as it is (validating it again would cost
+    # more than the lookup). "Not registered" is an answer, not an error: not logged (the
+    # address may be an individual's).
+    try:
+        return JsonResponse(selectors.lookup_address(asker(request), address))
+    except DomainError as exc:
+        from cvas.config.api import error_response
+
+        response = error_response(request, exc.status, exc.code, exc.message, exc.details)
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
+
+
+ANONYMOUS = Principal.anonymous()
+
+
+def asker(request: HttpRequest) -> Principal:
+    """Who asks a public question: without a key or a session cookie, the public (no lookup of
+    a session or an account on the path of every anonymous lookup)."""
+    if (
+        "HTTP_AUTHORIZATION" not in request.META
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    ):
+        return ANONYMOUS
+    return optional_principal(request)
 
 
 class BatchIn(Schema):
@@ -128,7 +154,7 @@ def lookup_prefix(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
-    return selectors.prefix_query(optional_principal(request), prefix, limit=limit, offset=offset)
+    return selectors.prefix_query(asker(request), prefix, limit=limit, offset=offset)
 
 
 class HolderOut(Schema):
@@ -156,7 +182,7 @@ def lookup_holder(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     return selectors.holder_query(
-        optional_principal(request),
+        asker(request),
         organisation=organisation,
         name=name,
         subscriber=subscriber,
