@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -205,6 +205,20 @@ def _generous_rate_limits(settings: Any) -> None:
         name: {"anonymous": "1000000/m", "authenticated": None}
         for name in settings.CVAS_RATE_LIMITS
     }
+
+
+@pytest.fixture(autouse=True)
+def _lookup_index_of_this_test(settings: Any) -> Iterator[None]:
+    """Each test's lookup index is built from its own database and polls on every use, without
+    the background thread (tests of the thread start it themselves)."""
+    from cvas.lookup.runtime import RUNTIME
+
+    settings.LOOKUP_BACKGROUND = False
+    settings.LOOKUP_POLL_SECONDS = 0
+    RUNTIME.reset()
+    yield
+    RUNTIME.stop()
+    RUNTIME.reset()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -194,3 +194,62 @@ def test_a_bad_rate_in_the_environment_stops_start_up() -> None:
         parse_rate("sixty a minute", name="CVAS_RATE_LIMIT_VERIFY")
     with pytest.raises(KeyError):
         rate_limit.RateLimit("no-such-limit")
+
+
+def test_a_view_limited_by_the_decorator_answers_rdap_clients_in_rdap_s_error_shape(
+    limits: Any,
+) -> None:
+    from django.http import HttpResponse
+
+    limits(rdap="1/m")
+    view = rate_limit.rate_limited("rdap")(lambda request: HttpResponse("ok"))
+    request = RequestFactory().get("/rdap/ip/39.32.0.1", REMOTE_ADDR="203.0.113.5")
+    request.user = None  # type: ignore[assignment]
+    with time_machine.travel(MOMENT, tick=False):
+        assert view(request).status_code == 200
+        refused = view(request)
+    assert refused.status_code == 429 and refused["Retry-After"] == "40"
+    assert refused["Content-Type"] == "application/rdap+json"
+    assert refused.content.startswith(b'{"rdapConformance"')
+
+
+def test_anonymous_lookups_are_limited_per_address_and_an_operator_s_key_is_not(
+    world: dict[str, Any], limits: Any
+) -> None:
+    limits(lookup="3/m")
+    _, token = api_key_for(world["operator"], world["isp"], ["lookup"])
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    with time_machine.travel(MOMENT, tick=False):
+        for _ in range(3):  # "not registered" is an answer, and it counts
+            assert client.get("/api/v1/lookup/ip/192.0.2.1").status_code == 404
+        refused = client.get("/api/v1/lookup/ip/192.0.2.1")
+        assert refused.status_code == 429 and refused["Retry-After"] == "40"
+        assert refused.json()["error"]["code"] == "rate_limited"
+        # every lookup door shares the one count
+        assert client.get("/api/v1/lookup/prefix", {"prefix": "192.0.2.0/24"}).status_code == 429
+        assert client.get("/api/v1/lookup/holder", {"name": "Nobody"}).status_code == 429
+        # a network operator's key is not held to the public's rate
+        for _ in range(10):
+            assert client.get("/api/v1/lookup/ip/192.0.2.1", **bearer(token)).status_code == 404
+        batch = client.post(
+            "/api/v1/lookup/ip",
+            {"addresses": ["192.0.2.1"]},
+            content_type="application/json",
+            **bearer(token),
+        )
+        assert batch.status_code == 200
+
+
+def test_the_sixty_first_rdap_query_in_a_minute_is_refused_in_rdap_s_error_shape(
+    seeded: Any, limits: Any
+) -> None:
+    limits(rdap="60/m")
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    with time_machine.travel(MOMENT, tick=False):
+        for _ in range(60):
+            assert client.get("/rdap/ip/192.0.2.1").status_code == 404
+        refused = client.get("/rdap/help")
+        assert refused.status_code == 429 and refused["Retry-After"] == "40"
+        assert refused["Content-Type"] == "application/rdap+json"
+        assert refused.json()["errorCode"] == 429
+        assert Client(REMOTE_ADDR="203.0.113.6").get("/rdap/help").status_code == 200

@@ -157,7 +157,15 @@ def test_production_cookies_are_secure_and_tls_redirect_can_be_turned_off(tmp_pa
     )
     result = cvas("shell", "-c", show, env=PRODUCTION, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "True", "28800", "True", "31536000"]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "True",
+        "True",
+        "True",
+        "True",
+        "28800",
+        "True",
+        "31536000",
+    ]
     behind_proxy = cvas(
         "shell", "-c", show, env={**PRODUCTION, "SECURE_SSL_REDIRECT": "0"}, tmp_path=tmp_path
     )

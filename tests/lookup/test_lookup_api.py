@@ -211,3 +211,32 @@ def test_reverse_lookup_of_an_unknown_subscriber_is_404(registered: dict[str, An
 
 def test_ping_is_a_no_op(db: Any) -> None:
     assert Client().get(f"{API}/ping").json() == {"ok": True}
+
+
+def test_the_home_page_answers_a_gateway_address_from_the_registry(
+    registered: dict[str, Any], licence_b: Any, register: Any
+) -> None:
+    """Provider B declared no gateway outside 39.32.0.0/24 in its application; the address it
+    registered in the registry is answered as its own, an individual's is not disclosed."""
+    register(licence_b, "gw-b", "39.40.8.0/24", "Second Pvt Ltd")
+    page = Client().get("/", {"q": "39.40.8.9"}).content.decode()
+    assert 'data-status="active"' in page and "39.40.8.0/24" in page
+    assert licence_b.holder.name in page
+    api = Client().get(f"{API}/verify", {"address": "39.40.8.9"}).json()
+    assert api["licensed"] is True and api["licence"]["holder"] == licence_b.holder.name
+    hidden = Client().get("/", {"q": "39.33.0.7"}).content.decode()  # an individual's /32
+    assert "Not on the register" in hidden and "Bilal" not in hidden
+
+
+def test_the_home_page_says_when_an_address_is_an_organisation_s_not_a_provider_s(
+    registered: dict[str, Any], world: dict[str, Any]
+) -> None:
+    from cvas.registry.models import EndpointRegistration
+
+    # what the IP-registration portal leaves behind: an organisation's address, no licence
+    EndpointRegistration.objects.filter(pk=registered["v6"].pk).update(
+        licence=None, source="portal"
+    )
+    page = Client().get("/", {"q": "2400:ca00:10::1"}).content.decode()
+    assert "Registered, not a licensed provider" in page
+    assert "IP-registration portal" in page and 'data-status="not_licensed"' in page

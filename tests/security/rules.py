@@ -176,7 +176,9 @@ STAFF_READ = roles("read", *STAFF)
 LICENSING = roles("write", "officer")
 COMPLIANCE = roles("write", "compliance")
 # A violation is regulator business: to anyone else it does not exist.
-VIOLATION_COMPLIANCE = api("write", {"compliance"}, {**{m: 404 for m in MEMBERS}, **{s: 403 for s in STAFF}})
+VIOLATION_COMPLIANCE = api(
+    "write", {"compliance"}, {**{m: 404 for m in MEMBERS}, **{s: 403 for s in STAFF}}
+)
 VIOLATION_LICENSING = api(
     "write", {"officer"}, {**{m: 404 for m in MEMBERS}, **{s: 403 for s in STAFF}}
 )
@@ -184,13 +186,17 @@ VIOLATION_LICENSING = api(
 # changed (write scope; its applicant only).
 PORTAL_SEEN = who(STAFF | {"member_a", "operator"}, {"member_b": 404})
 PORTAL_WRITE = steps(
-    scope("read"), PORTAL_SEEN, scope("write"), who({"member_a"}, {"operator": 404, **{s: 403 for s in STAFF}})
+    scope("read"),
+    PORTAL_SEEN,
+    scope("write"),
+    who({"member_a"}, {"operator": 404, **{s: 403 for s in STAFF}}),
 )
-PORTAL_DECIDE = steps(
-    scope("read"), PORTAL_SEEN, scope("write"), who({"officer", "admin"}, 403)
-)
+PORTAL_DECIDE = steps(scope("read"), PORTAL_SEEN, scope("write"), who({"officer", "admin"}, 403))
 PORTAL_VERIFY = steps(
-    scope("read"), PORTAL_SEEN, scope("write"), who({"operator"}, {"member_a": 404, **{s: 404 for s in STAFF}})
+    scope("read"),
+    PORTAL_SEEN,
+    scope("write"),
+    who({"operator"}, {"member_a": 404, **{s: 404 for s in STAFF}}),
 )
 # Registry writes name the licence first (read scope; outsiders are told it does not exist), then
 # write for it (write scope; its members, or an administrator).

@@ -186,7 +186,7 @@ def test_records_followed_through_the_schema_s_links_answer_as_documented(doors:
 
     Scenarios.run(
         settings=hypothesis.settings(
-            max_examples=max(5, 2 * EXAMPLES),
+            max_examples=25,
             stateful_step_count=10,
             deadline=None,
             database=None,

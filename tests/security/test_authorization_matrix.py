@@ -287,7 +287,7 @@ def body(method: str, route: str, ids: dict[str, Any]) -> dict[str, Any]:
         pdf = "documents" in key
         name, content = ("letter.pdf", PDF) if pdf else ("data.csv", csv + b"x,y,1,,,\n")
         return {"data": {**multipart[key], "file": SimpleUploadedFile(name, content)}}
-    if key in json_bodies or route.startswith("api/") and method in ("POST", "PUT", "PATCH"):
+    if key in json_bodies or (route.startswith("api/") and method in ("POST", "PUT", "PATCH")):
         payload = json_bodies.get(key, reason if method == "POST" else {})
         return {"data": json.dumps(payload), "content_type": "application/json"}
     return {}
@@ -421,8 +421,14 @@ def test_every_door_answers_each_role_as_listed(role: str, doors: Doors) -> None
             page = methods is None
             path = address(route, doors.ids)
             for caller in callers(role):
-                if page and caller.via == "key" and (
-                    caller.scope != "read" or method != "GET" or role not in ("member_a", "admin")
+                if (
+                    page
+                    and caller.via == "key"
+                    and (
+                        caller.scope != "read"
+                        or method != "GET"
+                        or role not in ("member_a", "admin")
+                    )
                 ):
                     continue  # pages never read the Authorization header: a few keys suffice
                 unserved = (methods is not None and method not in methods) or (

@@ -26,6 +26,7 @@ from cvas.registry.api import router as registry_router
 
 logger = logging.getLogger("cvas.api")
 
+
 class RegistryAPI(NinjaAPI):
     """The project's API: its schema also says what a created record leads to (OpenAPI links)."""
 

@@ -202,6 +202,11 @@ DOCUMENT_MAX_BYTES = env_int("CVAS_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # above the document limit before its body is read (cvas.core.uploads).
 CVAS_IMPORT_MAX_BYTES = env_int("CVAS_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
 CVAS_LARGE_UPLOAD_PATHS = ("/api/v1/imports",)
+# An import left "running" by a process that cannot be asked whether it lives (SQLite, from another
+# machine) is taken as interrupted this long after it started (cvas.registry.liveness).
+CVAS_IMPORT_STALE_HOURS = env_int("CVAS_IMPORT_STALE_HOURS", 24)
+if CVAS_IMPORT_STALE_HOURS < 1:
+    raise ImproperlyConfigured("CVAS_IMPORT_STALE_HOURS must be at least 1")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -277,7 +282,13 @@ for _proxy in CVAS_TRUSTED_PROXIES:
 
 # Rate limits by name (`cvas.core.rate_limit`): anonymous clients per address, identified callers
 # (API key or account) per key. "off" lifts a limit.
-_RATE_DEFAULTS = {"verify": "60/m", "lookup": "60/m", "register": "60/m", "rdap": "60/m", "sign-in": "10/m"}
+_RATE_DEFAULTS = {
+    "verify": "60/m",
+    "lookup": "60/m",
+    "register": "60/m",
+    "rdap": "60/m",
+    "sign-in": "10/m",
+}
 CVAS_RATE_LIMITS: dict[str, dict[str, str | None]] = {}
 for _name, _default in _RATE_DEFAULTS.items():
     _var = "CVAS_RATE_LIMIT_" + _name.upper().replace("-", "_")

@@ -11,7 +11,11 @@ from typing import Any
 LINKS: dict[tuple[str, str, int], list[tuple[str, str, dict[str, str]]]] = {
     ("post", "/api/v1/applications", 201): [
         ("get", "/api/v1/applications/{application_id}", {"application_id": "$response.body#/id"}),
-        ("patch", "/api/v1/applications/{application_id}", {"application_id": "$response.body#/id"}),
+        (
+            "patch",
+            "/api/v1/applications/{application_id}",
+            {"application_id": "$response.body#/id"},
+        ),
         (
             "post",
             "/api/v1/applications/{application_id}/submit",
@@ -28,7 +32,11 @@ LINKS: dict[tuple[str, str, int], list[tuple[str, str, dict[str, str]]]] = {
     ],
     ("post", "/api/v1/subscribers", 201): [
         ("get", "/api/v1/subscribers/{subscriber_id}", {"subscriber_id": "$response.body#/id"}),
-        ("post", "/api/v1/subscribers/{subscriber_id}/end", {"subscriber_id": "$response.body#/id"}),
+        (
+            "post",
+            "/api/v1/subscribers/{subscriber_id}/end",
+            {"subscriber_id": "$response.body#/id"},
+        ),
     ],
     ("post", "/api/v1/endpoints", 201): [
         ("get", "/api/v1/endpoints/{handle}", {"handle": "$response.body#/handle"}),
@@ -80,9 +88,9 @@ def add_links(schema: dict[str, Any]) -> dict[str, Any]:
         operation = paths.get(path, {}).get(method)
         if operation is None:
             continue
-        response = operation.get("responses", {}).get(status) or operation.get(
-            "responses", {}
-        ).get(str(status))
+        response = operation.get("responses", {}).get(status) or operation.get("responses", {}).get(
+            str(status)
+        )
         if response is None:
             continue
         links = response.setdefault("links", {})

@@ -115,13 +115,24 @@ def retry_after(wait: float) -> str:
 
 
 def too_many_requests(request: HttpRequest, wait: float) -> HttpResponse:
-    """429 for a page (HTML) or for anything under /api/ (the API's JSON error shape)."""
+    """429 for a page (HTML), anything under /api/ (the API's JSON error shape) or /rdap/ (RDAP's)."""
     seconds = retry_after(wait)
     message = f"Too many requests; try again in {seconds} seconds."
     response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse(
             {"error": {"code": "rate_limited", "message": message, "details": []}}, status=429
+        )
+    elif request.path.startswith("/rdap/"):  # RFC 9083's error object
+        response = JsonResponse(
+            {
+                "rdapConformance": ["rdap_level_0"],
+                "errorCode": 429,
+                "title": "Too many requests",
+                "description": [message],
+            },
+            status=429,
+            content_type="application/rdap+json",
         )
     else:
         response = HttpResponse(

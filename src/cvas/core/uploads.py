@@ -47,9 +47,7 @@ class RequestSizeMiddleware:
                     {"error": {"code": "too_large", "message": message, "details": []}},
                     status=413,
                 )
-            return HttpResponse(
-                render_to_string("413.html", {"limit": limit}), status=413
-            )
+            return HttpResponse(render_to_string("413.html", {"limit": limit}), status=413)
         return self.get_response(request)
 
 

@@ -618,7 +618,10 @@ def review_queue(
     principal = principal_of(request)
     principal.require_scope("read")
     principal.require_role(
-        StaffRole.LICENSING_OFFICER, StaffRole.COMPLIANCE_OFFICER, StaffRole.AUDITOR, StaffRole.ADMINISTRATOR
+        StaffRole.LICENSING_OFFICER,
+        StaffRole.COMPLIANCE_OFFICER,
+        StaffRole.AUDITOR,
+        StaffRole.ADMINISTRATOR,
     )
     qs = selectors.review_queue(
         state=state, assigned_to=principal.user.pk if mine and principal.user else None

@@ -14,12 +14,16 @@ from pydantic import ConfigDict, Field
 from cvas.accounts.principal import Principal
 from cvas.core.api_auth import API_AUTH, optional_principal, principal_of
 from cvas.core.errors import DomainError, NotFound
+from cvas.core.rate_limit import RateLimit
 from cvas.licensing.api import MAX_OFFSET, Error
 from cvas.lookup import feed, selectors, services
 from cvas.lookup.choices import EXPORT_MEDIA_TYPES, ExportFormat
 from cvas.lookup.models import ExportFile
 
 router = Router(tags=["lookup"], auth=API_AUTH)
+# Anonymous callers are counted per address ("lookup", 60 a minute by default); a network
+# operator's API key has its own rate, unlimited unless CVAS_RATE_LIMIT_LOOKUP_AUTHENTICATED is set.
+LOOKUP_LIMIT = RateLimit("lookup")
 public_router = Router(tags=["lookup"])
 
 
@@ -60,8 +64,9 @@ class LookupOut(RegistrationOut):
 
 @public_router.get(
     "/lookup/ip/{address}",
-    response={200: LookupOut, 404: Error, 401: Error, 422: Error},
+    response={200: LookupOut, 404: Error, 401: Error, 422: Error, 429: Error},
     auth=None,
+    throttle=LOOKUP_LIMIT,
     summary="Which registration, if any, covers this address (404 not_registered if none)",
 )
 def lookup_ip(request: HttpRequest, address: str) -> HttpResponse:
@@ -119,7 +124,8 @@ class BatchOut(Schema):
 
 @router.post(
     "/lookup/ip",
-    response={200: BatchOut, 401: Error, 403: Error, 422: Error},
+    response={200: BatchOut, 401: Error, 403: Error, 422: Error, 429: Error},
+    throttle=LOOKUP_LIMIT,
     summary="Up to 10,000 addresses at once (network operators: an API key with the lookup scope)",
 )
 def lookup_batch(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
@@ -144,8 +150,9 @@ class PrefixOut(Schema):
 
 @public_router.get(
     "/lookup/prefix",
-    response={200: PrefixOut, 401: Error, 422: Error},
+    response={200: PrefixOut, 401: Error, 422: Error, 429: Error},
     auth=None,
+    throttle=LOOKUP_LIMIT,
     summary="Everything registered inside a prefix, and what covers it",
 )
 def lookup_prefix(
@@ -167,8 +174,9 @@ class HolderOut(Schema):
 
 @public_router.get(
     "/lookup/holder",
-    response={200: HolderOut, 401: Error, 403: Error, 404: Error, 422: Error},
+    response={200: HolderOut, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error},
     auth=None,
+    throttle=LOOKUP_LIMIT,
     summary="Reverse lookup: every registration of one holder",
 )
 def lookup_holder(

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_http_methods
 
 from cvas.core.errors import DomainError
+from cvas.core.rate_limit import rate_limited
 from cvas.lookup import netkeys, selectors
 from cvas.lookup.runtime import RUNTIME
 
@@ -158,6 +159,7 @@ def _registration(reg_id: int) -> Any:
     )
 
 
+@rate_limited("rdap")
 @require_http_methods(["GET", "HEAD"])
 def ip(request: HttpRequest, query: str) -> HttpResponse:
     """The most specific (public) registration containing the address, or the whole prefix."""
@@ -173,6 +175,7 @@ def ip(request: HttpRequest, query: str) -> HttpResponse:
     return RdapResponse(network(request, reg))
 
 
+@rate_limited("rdap")
 @require_http_methods(["GET", "HEAD"])
 def entity(request: HttpRequest, handle: str) -> HttpResponse:
     from cvas.accounts.models import Organisation
@@ -214,6 +217,7 @@ def entity(request: HttpRequest, handle: str) -> HttpResponse:
     return RdapResponse(out)
 
 
+@rate_limited("rdap")
 @require_http_methods(["GET", "HEAD"])
 def help_(request: HttpRequest) -> HttpResponse:
     return RdapResponse(
@@ -233,6 +237,7 @@ def help_(request: HttpRequest) -> HttpResponse:
     )
 
 
+@rate_limited("rdap")
 @require_http_methods(["GET", "HEAD"])
 def unsupported(request: HttpRequest, rest: str) -> HttpResponse:
     kind = rest.split("/", 1)[0]

@@ -46,6 +46,7 @@ class Snapshot:
     polled_at: float
     licences: dict[int, LicenceInfo] = field(default_factory=dict)
     applied: int = 0  # changes applied since the build
+    polled_wall: float = field(default_factory=time.time)  # wall clock of the last poll
 
 
 def _licences() -> dict[int, LicenceInfo]:
@@ -70,6 +71,7 @@ class Runtime:
         self._snap: Snapshot | None = None
         self._pid = os.getpid()
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._rebuilding = False
 
     # -- configuration -------------------------------------------------------------------------
@@ -85,6 +87,13 @@ class Runtime:
     def background(self) -> bool:
         return bool(getattr(settings, "LOOKUP_BACKGROUND", True))
 
+    @property
+    def catch_up_limit(self) -> float:
+        """An index last polled longer ago than this is rebuilt, not caught up: half the time
+        the change log is kept (CVAS_CHANGES_RETENTION_DAYS), well before its entries go."""
+        days = float(getattr(settings, "LOOKUP_CHANGES_RETENTION_DAYS", 7))
+        return days * 86400 / 2
+
     def rebuild_after(self, base: int) -> int:
         fixed = int(getattr(settings, "LOOKUP_REBUILD_AFTER", 0))
         return fixed if fixed > 0 else max(50_000, base // 20)
@@ -96,6 +105,7 @@ class Runtime:
             self._pid = os.getpid()
             self._lock = threading.RLock()
             self._thread = None
+            self._stopping = threading.Event()
         snap = self._snap
         if snap is None:
             with self._lock:
@@ -105,10 +115,10 @@ class Runtime:
         use_thread = self.background if background is None else background
         if use_thread:
             self._ensure_thread()
+        thread = self._thread
+        threaded = use_thread and thread is not None and thread.is_alive()
         age = time.monotonic() - snap.polled_at
-        if (use_thread and self._thread is not None and age > self.max_stale) or (
-            not use_thread and age >= self.interval
-        ):
+        if (threaded and age > self.max_stale) or (not threaded and age >= self.interval):
             self.refresh()
         assert self._snap is not None
         return self._snap
@@ -123,6 +133,11 @@ class Runtime:
             if snap is None:
                 self._snap = build_snapshot()
                 return 0
+            if time.time() - snap.polled_wall > self.catch_up_limit:
+                # the change log may have been pruned past this index's position (a worker
+                # forked from a long-running master, a machine asleep): start again
+                self._snap = self._caught_up(build_snapshot())
+                return len(self._snap.index.cols)
             applied = self._catch_up(snap)
             snap.licences = _licences()
             if (
@@ -140,6 +155,7 @@ class Runtime:
                 snap.index.apply(reg_id, rec)
         snap.poll = state
         snap.polled_at = time.monotonic()
+        snap.polled_wall = time.time()
         snap.applied += len(ids)
         return len(ids)
 
@@ -164,7 +180,7 @@ class Runtime:
         if self._thread is not None and self._thread.is_alive():
             return
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if (self._thread is not None and self._thread.is_alive()) or self._stopping.is_set():
                 return
             self._thread = threading.Thread(
                 target=self._run, name="cvas-lookup-poller", daemon=True
@@ -172,19 +188,32 @@ class Runtime:
             self._thread.start()
 
     def _run(self) -> None:
-        while True:
-            time.sleep(self.interval)
-            try:
-                close_old_connections()
-                self.refresh()
-                snap = self._snap
-                if snap is not None and snap.applied > self.rebuild_after(len(snap.index.cols)):
-                    self.rebuild()
-            except Exception:
-                logger.exception("lookup index: poll failed; retrying")
-            finally:
-                if connection.vendor == "sqlite":
-                    connection.close()
+        try:
+            while not self._stopping.wait(self.interval):
+                try:
+                    close_old_connections()
+                    self.refresh()
+                    snap = self._snap
+                    if snap is not None and snap.applied > self.rebuild_after(len(snap.index.cols)):
+                        self.rebuild()
+                except Exception:
+                    logger.exception("lookup index: poll failed; retrying")
+                finally:
+                    if connection.vendor == "sqlite":
+                        connection.close()
+        finally:
+            connection.close()  # the thread's own connection: no session left behind
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the background thread, which closes its database connection (tests; a process
+        shutting down). A later use with the background setting on starts a new one."""
+        self._stopping.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            thread.join(timeout)
+        with self._lock:
+            self._thread = None
+            self._stopping.clear()
 
 
 RUNTIME = Runtime()

@@ -14,6 +14,7 @@ What each asker sees (DESIGN.md, "Personal data"):
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -399,7 +400,33 @@ class AddressVerification:
         )
 
 
+def declared_gateway(version: int, value: int) -> tuple[str, Any] | None:
+    """The most specific gateway prefix declared in a licence's application that holds the
+    address, with that licence: the answer for a licensee whose gateways are not (yet) in the
+    registry. A few hundred licences at most; read only when the index has no answer."""
+    from cvas.licensing.models import Licence
+
+    address = ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
+    best: tuple[int, str, Any] | None = None
+    rows = Licence.objects.select_related("holder", "regime", "application").exclude(
+        application=None
+    )
+    for lic in rows:
+        for text in (lic.application.gateway_prefixes if lic.application else None) or []:
+            try:
+                net = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                continue
+            inside = net.version == version and address in net
+            if inside and (best is None or net.prefixlen > best[0]):
+                best = (net.prefixlen, str(net), lic)
+    return (best[1], best[2]) if best else None
+
+
 def verify_address(text: str) -> AddressVerification:
+    """Is this address a licensed provider's or a registered organisation's? The registry's index
+    answers (the public view: an individual's address is "not registered"); failing that, the
+    gateway prefixes declared in licence applications."""
     from cvas.licensing.models import Licence
 
     address = (text or "").strip()
@@ -407,6 +434,13 @@ def verify_address(text: str) -> AddressVerification:
     snap = RUNTIME.snapshot()
     rec = find(PUBLIC_VIEW, snap, version, value)
     if rec is None:
+        declared = declared_gateway(version, value)
+        if declared is not None:
+            prefix, licence = declared
+            matched = f"{prefix}, a gateway prefix declared in its licence application"
+            return AddressVerification(
+                query=address, matched=matched, licence=licence, registered=True
+            )
         return AddressVerification(query=address, matched=None, licence=None, registered=False)
     licence = (
         Licence.objects.select_related("holder", "regime").filter(pk=rec.licence_id).first()

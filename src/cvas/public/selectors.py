@@ -23,18 +23,20 @@ def _as_address(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | No
         return None
 
 
-def verify_address(text: str) -> Verification:
-    """The licence whose declared gateway prefixes contain the address (most specific first).
-
-    Gateway prefixes are those of the application each licence was issued from; the registry of
-    endpoint registrations (issue 3) answers for subscribers' addresses.
-    """
+def verify_address(text: str) -> Any:
+    """An address: the registry's lookup index answers (cvas.lookup), then the gateway prefixes
+    declared in licence applications. A prefix: the licence whose declared gateway prefixes hold
+    all of it (most specific first)."""
     net = _as_address(text)
     if net is None:
         raise InvalidInput(
             f"address: {text!r} is not an IP address",
             details=[{"field": "q", "reason": "not an IP address"}],
         )
+    if net.num_addresses == 1 and "/" not in text:
+        from cvas.lookup.selectors import verify_address as lookup_verify
+
+        return lookup_verify(str(net.network_address))
     best: tuple[int, str, Licence] | None = None
     licences = Licence.objects.select_related("holder", "application").exclude(application=None)
     for lic in licences:
@@ -44,14 +46,14 @@ def verify_address(text: str) -> Verification:
             if contains and (best is None or candidate.prefixlen > best[0]):
                 best = (candidate.prefixlen, str(candidate), lic)
     return Verification(
-        query=str(net.network_address) if net.num_addresses == 1 else str(net),
+        query=str(net),
         kind="address",
         matched=best[1] if best else None,
         licence=best[2] if best else None,
     )
 
 
-def verify_anything(text: str) -> Verification:
+def verify_anything(text: str) -> Any:
     """Is this brand, website or gateway address licensed? Tries what the text looks like first."""
     query = text.strip()
     if _as_address(query) is not None:
