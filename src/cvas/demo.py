@@ -404,6 +404,20 @@ def _registry_demo_present() -> bool:
     return EndpointRegistration.objects.filter(is_demo=True).exists()
 
 
+def _exports_present() -> bool:
+    from cvas.lookup.models import ExportFile
+
+    return ExportFile.objects.exists()
+
+
+def _publish_exports(actor: Actor) -> None:
+    """What `cvas tick` publishes daily, published once now, so that the demo network operator
+    (noc@demo.example) finds the files at /api/v1/exports on a fresh `make run`."""
+    from cvas.lookup.services import publish_exports
+
+    publish_exports(actor=actor)
+
+
 def load(*, actor: Actor) -> dict[str, Any]:
     """Load every scenario not yet present; returns what was created and the demo accounts."""
     created: list[str] = []
@@ -464,6 +478,11 @@ def load(*, actor: Actor) -> dict[str, Any]:
             "registry: subscribers, endpoint registrations, a legacy-portal request",
             lambda: _registry_demo_present(),
             lambda actor, people: _registry_demo.load(people=people),
+        ),
+        (
+            "lookup exports for network operators (csv, json, cidr, mmdb)",
+            lambda: _exports_present(),
+            lambda actor, people: _publish_exports(actor),
         ),
     ]
     for label, present, run in scenarios:

@@ -121,3 +121,26 @@ def test_demo_makes_every_state_through_the_workflow_marks_it_demo_and_is_idempo
     assert all(lic.holder.is_demo for lic in demo_licences)
     assert not Organisation.objects.filter(is_demo=True, is_public_record=True).exists()
     assert _run("audit", "verify").startswith("audit chain intact")
+
+
+def test_demo_publishes_the_lookup_exports_the_demo_network_operator_can_download() -> None:
+    from django.test import Client
+
+    from cvas.accounts.models import User
+    from cvas.lookup.models import ExportFile
+
+    _run("seed")
+    _run("demo")
+    assert set(ExportFile.objects.values_list("format", flat=True)) == {
+        "csv",
+        "json",
+        "cidr",
+        "mmdb",
+    }
+    noc = Client()
+    noc.force_login(User.objects.get(email="noc@demo.example"))
+    cidr = noc.get("/api/v1/exports/cidr")
+    assert cidr.status_code == 200
+    body = b"".join(cidr.streaming_content).decode()  # type: ignore[attr-defined]
+    # a demo licensee's gateway /24 and its customer block beside it, as one /23
+    assert "14.1.104.0/23" in body.split()
