@@ -25,3 +25,15 @@ def test_pages_outside_the_api_keep_their_html_errors() -> None:
     response = Client().get("/no-such-page/")
     assert response.status_code == 404
     assert not response["Content-Type"].startswith("application/json")
+
+
+def test_a_page_address_without_its_slash_redirects_an_api_answer_of_404_does_not(
+    db: None,
+) -> None:
+    from django.test import Client
+
+    page = Client().get("/register")
+    assert page.status_code == 301 and page["Location"] == "/register/"
+    answer = Client().get("/api/v1/lookup/ip/192.0.2.1")
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_registered"
+    assert Client().get("/api/v1/no-such-thing").json()["error"]["code"] == "not_found"

@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "cvas.public.middleware.PreferredLanguageMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "cvas.core.middleware.CommonMiddleware",  # Django's, without slash-hunting on API 404s
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cvas.accounts.middleware.SecondFactorMiddleware",

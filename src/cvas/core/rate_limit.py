@@ -88,13 +88,16 @@ def _count(key: str, ttl: int) -> int:
 def hit(name: str, request: HttpRequest) -> float | None:
     """Count this request against the limit `name`: None if allowed, else seconds to wait."""
     anonymous, identified = rates(name)
-    who = _identified(request) if identified is not None or anonymous is not None else None
+    if anonymous is None and identified is None:
+        return None  # the limit is off: nothing to count, nobody to identify
+    who = _identified(request)
     if who is not None:
         rate = identified
     else:
         rate = anonymous
-        who = f"addr:{client_key(request)}"
-    if rate is None:
+        if rate is not None:
+            who = f"addr:{client_key(request)}"
+    if rate is None or who is None:
         return None
     now = time.time()
     window = int(now // rate.seconds)
