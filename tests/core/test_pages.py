@@ -30,7 +30,11 @@ def test_licence_page_shows_status_history_and_conditions(seeded: Any) -> None:
 
     lic = Licence.objects.get(holder__name="Zettabyte Pvt Ltd")
     page = Client().get(f"/register/id/{lic.pk}/").content.decode()
-    assert "Crest VPN" in page and "Not published" in page and "Recorded from the public record" in page
+    assert (
+        "Crest VPN" in page
+        and "Not published" in page
+        and "Recorded from the public record" in page
+    )
     assert "lawful purposes" in page
     assert Client().get("/register/CVAS-DATA-1999-0001/").status_code == 404
 
@@ -44,9 +48,14 @@ def test_sign_in_page_signs_a_user_in(make_user: Any) -> None:
     make_user("someone@example.test", password="a long enough password")
     client = Client()
     assert client.get("/accounts/login/").status_code == 200
-    response = client.post("/accounts/login/", {"username": "someone@example.test", "password": "a long enough password"})
+    response = client.post(
+        "/accounts/login/",
+        {"username": "someone@example.test", "password": "a long enough password"},
+    )
     assert response.status_code == 302
-    bad = Client().post("/accounts/login/", {"username": "someone@example.test", "password": "wrong"})
+    bad = Client().post(
+        "/accounts/login/", {"username": "someone@example.test", "password": "wrong"}
+    )
     assert bad.status_code == 200 and "correct" in bad.content.decode().lower()
 
 

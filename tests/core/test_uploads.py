@@ -80,6 +80,12 @@ def test_a_document_over_the_limit_is_refused_and_a_huge_body_is_refused_unread(
         {"kind": "security_policy", "file": SimpleUploadedFile("huge.pdf", huge)},
     )
     assert page.status_code == 413 and "too large" in page.content.decode()
+    # refused before the language middleware runs, yet in the language of the page's address
+    urdu = client.post(
+        f"/ur/portal/applications/{draft.pk}/documents/",
+        {"kind": "security_policy", "file": SimpleUploadedFile("huge.pdf", huge)},
+    ).content.decode()
+    assert '<html lang="ur" dir="rtl">' in urdu and "فائل بہت بڑی ہے" in urdu
 
 
 def test_the_uploader_s_file_name_is_only_displayed_and_the_file_lives_outside_the_web_root(

@@ -1,4 +1,5 @@
-"""The Urdu catalogue: the compiled .mo says what the .po says, and every choice is translated."""
+"""The Urdu catalogue: the compiled .mo says what the .po says, every entry is translated (none
+empty, none fuzzy), and every choice is translated."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.db import models
 from django.utils import translation
 
+from cvas.compliance import choices as compliance_choices
 from cvas.public.labels import TRANSLATED_CHOICES, translated_choices
+from cvas.registry import choices as registry_choices
 
 LOCALE = Path(__file__).resolve().parents[2] / "src" / "cvas" / "locale"
 PO = LOCALE / "ur" / "LC_MESSAGES" / "django.po"
@@ -88,6 +92,72 @@ def test_the_catalogue_passes_msgfmt_checks(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _untranslated_or_fuzzy(path: Path) -> list[str]:
+    """The msgids of the entries an Urdu page would show in English: empty or fuzzy."""
+    found = []
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        fields: dict[str, str] = {}
+        key = None
+        for line in block.splitlines():
+            match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$', line)
+            if match:
+                key = match.group(1)
+                fields[key] = _unquote(match.group(2))
+            elif line.startswith('"') and key:
+                fields[key] += _unquote(line)
+        if not fields.get("msgid"):
+            continue  # the header
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in block.splitlines())
+        empty = not all(v for k, v in fields.items() if k.startswith("msgstr"))
+        if fuzzy or empty:
+            found.append(fields["msgid"])
+    return found
+
+
+def test_every_entry_of_the_catalogue_is_translated() -> None:
+    """Fails when `make messages` brought in new text (or a changed one, marked fuzzy) that has no
+    Urdu yet: translate it in the .po, then run `make messages` again."""
+    missing = _untranslated_or_fuzzy(PO)
+    assert missing == [], f"{len(missing)} entries untranslated or fuzzy, e.g. {missing[:5]}"
+
+
+def test_the_check_finds_an_untranslated_and_a_fuzzy_entry(tmp_path: Path) -> None:
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: ur\\n"\n\n'
+        'msgid "Returns"\nmsgstr "ریٹرن"\n\n'
+        'msgid "Violations"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Compliance"\nmsgstr "تعمیل افسر"\n\n'
+        'msgid "%(n)s day"\nmsgid_plural "%(n)s days"\nmsgstr[0] "%(n)s دن"\nmsgstr[1] ""\n',
+        encoding="utf-8",
+    )
+    assert _untranslated_or_fuzzy(po) == ["Violations", "Compliance", "%(n)s day"]
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        c
+        for module in (compliance_choices, registry_choices)
+        for c in vars(module).values()
+        if isinstance(c, type)
+        and issubclass(c, models.TextChoices)
+        and c.__module__ == module.__name__
+    ],
+    ids=lambda c: c.__name__,
+)
+def test_every_compliance_and_registry_label_has_an_urdu_translation(
+    choices: type[models.TextChoices],
+) -> None:
+    """The pages translate these stored English labels when they show them (`gettext_noop` marks
+    them for the catalogue)."""
+    with translation.override("ur"):
+        for value, english in choices.choices:
+            assert translation.gettext(english) != english, (
+                f"{choices.__name__}.{value}: {english!r}"
+            )
 
 
 def test_every_choice_shown_on_the_pages_has_an_urdu_label() -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from cvas.accounts import services
@@ -115,9 +115,7 @@ def organisations_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: OrganisationOut, 401: Error, 403: Error, 409: Error, 422: Error},
     summary="Create an organisation; you become its manager",
 )
-def organisations_create(
-    request: HttpRequest, payload: OrganisationIn
-) -> tuple[int, dict[str, Any]]:
+def organisations_create(request: HttpRequest, payload: OrganisationIn) -> Status[dict[str, Any]]:
     p = principal_of(request)
     p.require_scope("write")
     if p.api_key is not None or p.user is None:
@@ -125,7 +123,7 @@ def organisations_create(
 
         raise Forbidden("Organisations are created from a signed-in session.")
     org = services.organisation_create(actor=p.actor, creator=p.user, **payload.dict())
-    return 201, organisation_out(org)
+    return Status(201, organisation_out(org))
 
 
 class ApiKeyIn(Schema):
@@ -196,7 +194,7 @@ def api_keys_list(request: HttpRequest, organisation_id: int) -> list[dict[str, 
 )
 def api_keys_create(
     request: HttpRequest, organisation_id: int, payload: ApiKeyIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     org = _org_for(request, organisation_id, "write")
     key, token = services.api_key_create(
         principal=principal_of(request),
@@ -205,7 +203,7 @@ def api_keys_create(
         expires_at=payload.expires_at,
         organisation=org,
     )
-    return 201, {**api_key_out(key), "key": token}
+    return Status(201, {**api_key_out(key), "key": token})
 
 
 @router.delete(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -79,6 +79,10 @@ class SecondFactorForm(forms.Form):
 class ResetForm(PasswordResetForm):
     """Django's reset form, with links to the configured site address (never the request's Host)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-mail address")
+
     def send_mail(
         self,
         subject_template_name: str,
@@ -94,3 +98,21 @@ class ResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Any:
         return (u for u in super().get_users(email) if isinstance(u, User))
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's form to set a new password, in the words of the sign-up form (Django's own
+    catalogue has no Urdu for some of its labels)."""
+
+    error_messages = {
+        **SetPasswordForm.error_messages,
+        "password_mismatch": _("The two passwords differ."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = _(
+            "At least 10 characters; not a common password, not only digits."
+        )
+        self.fields["new_password2"].label = _("New password again")

@@ -18,7 +18,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from cvas.accounts import lockout, signup, totp
-from cvas.accounts.forms import ResetForm, SecondFactorForm, SignInForm, locked_message
+from cvas.accounts.forms import (
+    NewPasswordForm,
+    ResetForm,
+    SecondFactorForm,
+    SignInForm,
+    locked_message,
+)
 from cvas.accounts.models import TotpDevice, User
 from cvas.core.actors import Actor
 from cvas.core.rate_limit import rate_limited
@@ -123,6 +129,7 @@ class ResetDoneView(auth_views.PasswordResetDoneView):
 
 @method_decorator(SIGN_IN_LIMIT, name="dispatch")
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 

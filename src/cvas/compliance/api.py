@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
@@ -336,7 +336,7 @@ def returns_list(
     response={201: ReturnDetailOut, **ERRORS},
     summary="File a return for one of your licences' ended periods",
 )
-def returns_file(request: HttpRequest, payload: ReturnCreate) -> tuple[int, dict[str, Any]]:
+def returns_file(request: HttpRequest, payload: ReturnCreate) -> Status[dict[str, Any]]:
     p = _writer(request)
     licence = selectors.licence_for_filing(p, payload.licence_id)
     ret = services.return_file(
@@ -347,8 +347,11 @@ def returns_file(request: HttpRequest, payload: ReturnCreate) -> tuple[int, dict
         data=_figures(payload),
         via=_via(p),
     )
-    return 201, return_out(
-        selectors.return_get_for(p, ret.pk), selectors.cost_parameters(), with_versions=True
+    return Status(
+        201,
+        return_out(
+            selectors.return_get_for(p, ret.pk), selectors.cost_parameters(), with_versions=True
+        ),
     )
 
 
@@ -360,12 +363,15 @@ def returns_file(request: HttpRequest, payload: ReturnCreate) -> tuple[int, dict
 )
 def returns_file_csv(
     request: HttpRequest, licence_id: Form[int], file: File[UploadedFile]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     p = _writer(request)
     licence = selectors.licence_for_filing(p, licence_id)
     ret = services.return_file_csv(principal=p, licence=licence, content=file.read())
-    return 201, return_out(
-        selectors.return_get_for(p, ret.pk), selectors.cost_parameters(), with_versions=True
+    return Status(
+        201,
+        return_out(
+            selectors.return_get_for(p, ret.pk), selectors.cost_parameters(), with_versions=True
+        ),
     )
 
 
@@ -522,14 +528,17 @@ def returns_get_csv(
 )
 def returns_amend(
     request: HttpRequest, return_id: int, payload: ReturnAmend
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     p = _writer(request)
     ret = selectors.return_get_for(p, return_id)
     services.return_amend(
         principal=p, periodic_return=ret, data=_figures(payload), reason=payload.reason, via=_via(p)
     )
-    return 201, return_out(
-        selectors.return_get_for(p, return_id), selectors.cost_parameters(), with_versions=True
+    return Status(
+        201,
+        return_out(
+            selectors.return_get_for(p, return_id), selectors.cost_parameters(), with_versions=True
+        ),
     )
 
 
@@ -540,12 +549,15 @@ def returns_amend(
 )
 def returns_amend_csv(
     request: HttpRequest, return_id: int, reason: Form[str], file: File[UploadedFile]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     p = _writer(request)
     ret = selectors.return_get_for(p, return_id)
     services.return_amend_csv(principal=p, periodic_return=ret, content=file.read(), reason=reason)
-    return 201, return_out(
-        selectors.return_get_for(p, return_id), selectors.cost_parameters(), with_versions=True
+    return Status(
+        201,
+        return_out(
+            selectors.return_get_for(p, return_id), selectors.cost_parameters(), with_versions=True
+        ),
     )
 
 
@@ -686,7 +698,7 @@ def violations_list(
     response={201: ViolationOut, **ERRORS},
     summary="Record a violation against a licence (compliance officer), optionally proposing a sanction",
 )
-def violations_record(request: HttpRequest, payload: ViolationIn) -> tuple[int, dict[str, Any]]:
+def violations_record(request: HttpRequest, payload: ViolationIn) -> Status[dict[str, Any]]:
     p = _writer(request)
     licence = Licence.objects.select_related("holder").filter(pk=payload.licence_id).first()
     if licence is None:
@@ -701,7 +713,7 @@ def violations_record(request: HttpRequest, payload: ViolationIn) -> tuple[int, 
         fine_amount_pkr=payload.fine_amount_pkr,
         reason=payload.reason,
     )
-    return 201, violation_out(selectors.violation_get_for(p, v.pk))
+    return Status(201, violation_out(selectors.violation_get_for(p, v.pk)))
 
 
 @router.get(

@@ -6,6 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
 from cvas.compliance import selectors
 from cvas.core.timeutil import pk_today
 from cvas.licensing.choices import SubscriberCategory
@@ -28,42 +31,52 @@ def licensee_charts(name: str, series: list[selectors.SeriesPoint]) -> list[Char
     return [
         Chart(
             slug=f"{slug}-subscribers",
-            title=f"{name}: subscribers at each period's end",
-            description="Stacked bars, one per return period, one segment per subscriber category.",
+            title=_("%(name)s: subscribers at each period's end") % {"name": name},
+            description=_(
+                "Stacked bars, one per return period, one segment per subscriber category."
+            ),
             categories=labels,
-            category_heading="Period",
+            category_heading=_("Period"),
             series=[
                 Series(
-                    name=SubscriberCategory(c).label,
+                    name=_(SubscriberCategory(c).label),
                     values=[p.subscribers.get(c, 0) for p in series],
                 )
                 for c in used
             ]
-            or [Series(name="Subscribers", values=[0 for _ in series])],
+            or [Series(name=_("Subscribers"), values=[0] * len(series))],
         ),
         Chart(
             slug=f"{slug}-traffic",
-            title=f"{name}: traffic carried per period (GB)",
-            description="Stacked bars, one per return period: domestic and international gigabytes (10^9 bytes).",
+            title=_("%(name)s: traffic carried per period (GB)") % {"name": name},
+            description=_(
+                "Stacked bars, one per return period: domestic and international gigabytes "
+                "(10^9 bytes)."
+            ),
             categories=labels,
-            category_heading="Period",
+            category_heading=_("Period"),
             series=[
-                Series(name="Domestic (GB)", values=[int(p.domestic_bytes / GB) for p in series]),
                 Series(
-                    name="International (GB)",
+                    name=_("Domestic (GB)"), values=[int(p.domestic_bytes / GB) for p in series]
+                ),
+                Series(
+                    name=_("International (GB)"),
                     values=[int(p.international_bytes / GB) for p in series],
                 ),
             ],
         ),
         Chart(
             slug=f"{slug}-share",
-            title=f"{name}: international share of traffic (%)",
-            description="One bar per return period: international bytes as a percentage of all bytes carried.",
+            title=_("%(name)s: international share of traffic (%%)") % {"name": name},
+            description=_(
+                "One bar per return period: international bytes as a percentage of all bytes "
+                "carried."
+            ),
             categories=labels,
-            category_heading="Period",
+            category_heading=_("Period"),
             series=[
                 Series(
-                    name="International share (%)",
+                    name=_("International share (%)"),
                     values=[
                         int((p.international_share or 0) * 100 + Decimal("0.5")) for p in series
                     ],
@@ -72,27 +85,30 @@ def licensee_charts(name: str, series: list[selectors.SeriesPoint]) -> list[Char
         ),
         Chart(
             slug=f"{slug}-cost-volume",
-            title=f"{name}: foreign-exchange cost, volume model (USD)",
-            description="One bar per return period: international bytes at the price per MB.",
+            title=_("%(name)s: foreign-exchange cost, volume model (USD)") % {"name": name},
+            description=_("One bar per return period: international bytes at the price per MB."),
             categories=labels,
-            category_heading="Period",
+            category_heading=_("Period"),
             series=[
                 Series(
-                    name="USD (volume model)", values=[int(p.estimate.volume_usd) for p in series]
+                    name=_("USD (volume model)"),
+                    values=[int(p.estimate.volume_usd) for p in series],
                 )
             ],
         ),
         Chart(
             slug=f"{slug}-cost-rate",
-            title=f"{name}: foreign-exchange cost, rate model (USD)",
-            description=(
+            title=_("%(name)s: foreign-exchange cost, rate model (USD)") % {"name": name},
+            description=_(
                 "One bar per return period: the period's average international Tbps times its "
                 "minutes times the price per Tbps-minute."
             ),
             categories=labels,
-            category_heading="Period",
+            category_heading=_("Period"),
             series=[
-                Series(name="USD (rate model)", values=[int(p.estimate.rate_usd) for p in series])
+                Series(
+                    name=_("USD (rate model)"), values=[int(p.estimate.rate_usd) for p in series]
+                )
             ],
         ),
     ]
@@ -106,19 +122,19 @@ def public_providers_chart() -> Chart | None:
         return None
     return Chart(
         slug="licensed-providers",
-        title="Licensed VPN providers, quarter by quarter",
-        description=(
+        title=_("Licensed VPN providers, quarter by quarter"),
+        description=_(
             "Stacked bars, one per quarter's end (the last is today): providers holding an active "
             "licence on that day; demo data shown apart."
         ),
         categories=[f"{p['date']:%Y-%m-%d}" for p in points],
-        category_heading="Date",
+        category_heading=_("Date"),
         series=[
             Series(
-                name="Providers",
+                name=_("Providers"),
                 values=[p["licensed_providers"] - p["of_which_demo"] for p in points],
             ),
-            Series(name="Demo providers", values=[p["of_which_demo"] for p in points]),
+            Series(name=_("Demo providers"), values=[p["of_which_demo"] for p in points]),
         ],
     )
 
@@ -134,21 +150,28 @@ def public_subscribers_chart() -> Chart | None:
         return None
     used = [c for c in SubscriberCategory.values if any(p["categories"].get(c) for p in shown)]
     withheld = len(stats["subscribers_by_category"]) - len(shown)
-    note = (
-        f"Totals of the returns filed, shown only where at least {stats['minimum_contributors']} "
-        "licensees filed for the period."
-        + (f" {withheld} period(s) withheld for that reason." if withheld else "")
-        + (" Includes demo data." if any(p["includes_demo"] for p in shown) else "")
-    )
+    note = _(
+        "Totals of the returns filed, shown only where at least %(n)s licensees filed for the "
+        "period."
+    ) % {"n": stats["minimum_contributors"]}
+    if withheld:
+        note += " " + ngettext(
+            "%(n)s period withheld for that reason.",
+            "%(n)s periods withheld for that reason.",
+            withheld,
+        ) % {"n": withheld}
+    if any(p["includes_demo"] for p in shown):
+        note += " " + _("Includes demo data.")
     return Chart(
         slug="subscribers-by-category",
-        title="Subscribers by category, period by period",
-        description="Stacked bars, one per return period, one segment per subscriber category.",
+        title=_("Subscribers by category, period by period"),
+        description=_("Stacked bars, one per return period, one segment per subscriber category."),
         categories=[p["period"] for p in shown],
-        category_heading="Period",
+        category_heading=_("Period"),
         series=[
             Series(
-                name=SubscriberCategory(c).label, values=[p["categories"].get(c, 0) for p in shown]
+                name=_(SubscriberCategory(c).label),
+                values=[p["categories"].get(c, 0) for p in shown],
             )
             for c in used
         ],
@@ -161,12 +184,21 @@ def dashboard_charts(d: dict[str, Any]) -> list[Chart]:
     charts = [
         Chart(
             slug="outstanding-returns",
-            title="Returns outstanding today, by state",
-            description="One bar per state: returns due (within the deadline), late, and missing.",
-            categories=["Due", "Late", "Missing"],
-            category_heading="State",
+            title=_("Returns outstanding today, by state"),
+            description=_(
+                "One bar per state: returns due (within the deadline), late, and missing."
+            ),
+            categories=[
+                pgettext("return state", "Due"),
+                pgettext("return state", "Late"),
+                pgettext("return state", "Missing"),
+            ],
+            category_heading=_("State"),
             series=[
-                Series(name="Returns", values=[len(d["due"]), len(d["late"]), len(d["missing"])])
+                Series(
+                    name=_("Returns"),
+                    values=[len(d["due"]), len(d["late"]), len(d["missing"])],
+                )
             ],
         )
     ]
@@ -175,16 +207,16 @@ def dashboard_charts(d: dict[str, Any]) -> list[Chart]:
         charts.append(
             Chart(
                 slug="latest-international",
-                title="International traffic in each licensee's latest return (GB)",
-                description=(
+                title=_("International traffic in each licensee's latest return (GB)"),
+                description=_(
                     "One bar per licensee with a filed return: the international gigabytes of its "
                     "latest period (the period is in the licensee table)."
                 ),
                 categories=[s.name for s in latest],
-                category_heading="Licensee",
+                category_heading=_("Licensee"),
                 series=[
                     Series(
-                        name="International (GB)",
+                        name=_("International (GB)"),
                         values=[int(s.latest.international_bytes / GB) for s in latest],
                     )
                 ],

@@ -9,8 +9,11 @@ parameters (stored as data, with their source); every estimate says which one it
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.utils.translation import gettext, gettext_noop
 
 from cvas.compliance.choices import CostParameterKey as K
 from cvas.core.timeutil import PAKISTAN
@@ -148,17 +151,27 @@ class Disagreement:
     statement: str
 
 
-def disagreement(params: CostParameters) -> Disagreement:
+DISAGREEMENT_STATEMENT = gettext_noop(
+    "The two seed figures imply very different prices: 1 Tbps for a minute is %(tb)s TB, "
+    "which the first (the volume model, %(price_per_mb)s USD per MB) prices at %(volume)s USD, "
+    "while the second (the rate model) prices it at %(rate)s USD: %(ratio)s times less."
+)
+
+
+def disagreement(params: CostParameters, *, translated: bool = False) -> Disagreement:
+    """`translated`: the statement in the page's language (else English, as the API gives it)."""
+    t = gettext if translated else str
     volume = TBPS_MINUTE_BYTES / BYTES_PER_MB * params.price_per_mb_usd
     rate = params.price_per_tbps_minute_usd
     ratio = volume / rate if rate else Decimal(0)
     tb = TBPS_MINUTE_BYTES / Decimal(10**12)
-    statement = (
-        f"The two seed figures imply very different prices: 1 Tbps for a minute is {tb.normalize():f} TB, "
-        f"which the first (the volume model, {params.price_per_mb_usd.normalize():f} USD per MB) prices at "
-        f"{_words(volume)} USD, while the second (the rate model) prices it at "
-        f"{rate.normalize():,f} USD: {ratio.quantize(Decimal(1)):,f} times less."
-    )
+    statement = t(DISAGREEMENT_STATEMENT) % {
+        "tb": f"{tb.normalize():f}",
+        "price_per_mb": f"{params.price_per_mb_usd.normalize():f}",
+        "volume": _words(volume, t),
+        "rate": f"{rate.normalize():,f}",
+        "ratio": f"{ratio.quantize(Decimal(1)):,f}",
+    }
     return Disagreement(
         bytes=TBPS_MINUTE_BYTES,
         terabytes=tb,
@@ -169,8 +182,10 @@ def disagreement(params: CostParameters) -> Disagreement:
     )
 
 
-def _words(amount: Decimal) -> str:
+def _words(amount: Decimal, t: Callable[[str], str] = str) -> str:
     """7500000 -> '7.5 million'; smaller amounts with thousands separators."""
     if amount >= 10**6:
-        return f"{(amount / Decimal(10**6)).normalize():f} million"
+        return t(gettext_noop("%(n)s million")) % {
+            "n": f"{(amount / Decimal(10**6)).normalize():f}"
+        }
     return f"{amount.quantize(Decimal('0.01')):,f}"

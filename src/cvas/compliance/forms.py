@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cvas.compliance.choices import (
     CostParameterKey,
@@ -17,10 +20,16 @@ from cvas.compliance.choices import (
 from cvas.core.errors import DomainError
 from cvas.licensing.choices import SubscriberCategory
 
+
+def translated(choices: type[models.TextChoices]) -> list[tuple[str, Any]]:
+    """The choices with their labels translated when shown (the stored labels stay English)."""
+    return [(str(value), _(str(label))) for value, label in choices.choices]
+
+
 COUNT_WIDGET = forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric"})
 
 
-def _count(label: str, help_text: str = "", required: bool = True) -> forms.IntegerField:
+def _count(label: Any, help_text: Any = "", required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(
         label=label, min_value=0, required=required, help_text=help_text, widget=COUNT_WIDGET
     )
@@ -29,26 +38,29 @@ def _count(label: str, help_text: str = "", required: bool = True) -> forms.Inte
 class FiguresForm(forms.Form):
     """A return's figures; one field per subscriber category."""
 
-    new_subscriptions = _count("New subscriptions in the period")
-    ended_subscriptions = _count("Subscriptions ended in the period")
+    new_subscriptions = _count(_("New subscriptions in the period"))
+    ended_subscriptions = _count(_("Subscriptions ended in the period"))
     traffic_domestic_bytes = _count(
-        "Domestic traffic carried (bytes)", "Total bytes, both directions, within Pakistan."
+        _("Domestic traffic carried (bytes)"), _("Total bytes, both directions, within Pakistan.")
     )
     traffic_international_bytes = _count(
-        "International traffic carried (bytes)", "Total bytes, both directions, to or from abroad."
+        _("International traffic carried (bytes)"),
+        _("Total bytes, both directions, to or from abroad."),
     )
     gateway_locations = forms.CharField(
-        label="Gateway locations",
+        label=_("Gateway locations"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One place per line, e.g. Karachi (KHI-1).",
+        help_text=_("One place per line, e.g. Karachi (KHI-1)."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for value, label in SubscriberCategory.choices:
             self.fields[f"subscribers_{value}"] = _count(
-                f"Subscribers at the period's end: {label}", required=False
+                gettext("Subscribers at the period's end: %(category)s")
+                % {"category": gettext(str(label))},
+                required=False,
             )
         order = [f"subscribers_{v}" for v in SubscriberCategory.values]
         self.order_fields(order)
@@ -90,7 +102,7 @@ class FiguresForm(forms.Form):
 
 
 class FileReturnForm(FiguresForm):
-    period = forms.ChoiceField(label="Licence and period", choices=())
+    period = forms.ChoiceField(label=_("Licence and period"), choices=())
 
     def __init__(self, *args: Any, periods: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,18 +112,18 @@ class FileReturnForm(FiguresForm):
 
 class AmendForm(FiguresForm):
     reason = forms.CharField(
-        label="Why is the return amended?",
+        label=_("Why is the return amended?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
 
 
 class IncidentForm(forms.Form):
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(label="Kind", choices=[("", "—"), *IncidentKind.choices])
-    description = forms.CharField(label="What happened", max_length=2000)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *translated(IncidentKind)])
+    description = forms.CharField(label=_("What happened"), max_length=2000)
     resolved = forms.ChoiceField(
-        label="Resolved", choices=[("", "—"), ("yes", "Yes"), ("no", "No")]
+        label=_("Resolved"), choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))]
     )
 
     def as_incident(self) -> dict[str, Any]:
@@ -140,8 +152,8 @@ def incidents_initial(version: Any) -> list[dict[str, Any]]:
 
 
 class UploadReturnForm(forms.Form):
-    licence = forms.ChoiceField(label="Licence", choices=())
-    file = forms.FileField(label="Return as CSV", help_text="UTF-8; see the format below.")
+    licence = forms.ChoiceField(label=_("Licence"), choices=())
+    file = forms.FileField(label=_("Return as CSV"), help_text=_("UTF-8; see the format below."))
 
     def __init__(self, *args: Any, licences: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,9 +161,9 @@ class UploadReturnForm(forms.Form):
 
 
 class UploadAmendmentForm(forms.Form):
-    file = forms.FileField(label="Amended return as CSV")
+    file = forms.FileField(label=_("Amended return as CSV"))
     reason = forms.CharField(
-        label="Why is the return amended?",
+        label=_("Why is the return amended?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
@@ -164,7 +176,11 @@ def put_errors(form: forms.Form, exc: DomainError, formset: Any = None) -> None:
         name = str(d.get("field", ""))
         reason = str(d.get("reason", ""))
         if "line" in d:
-            reason = f"line {d['line']}, column {d.get('column', '')}: {reason}"
+            reason = gettext("line %(line)s, column %(column)s: %(reason)s") % {
+                "line": d["line"],
+                "column": d.get("column", ""),
+                "reason": reason,
+            }
         target = name.replace("subscribers.", "subscribers_")
         if name.startswith("incidents[") and formset is not None:
             try:
@@ -190,22 +206,22 @@ def put_errors(form: forms.Form, exc: DomainError, formset: Any = None) -> None:
 
 
 class ViolationForm(forms.Form):
-    licence = forms.ChoiceField(label="Licence", choices=())
-    kind = forms.ChoiceField(label="Kind of violation", choices=ViolationKind.choices)
-    occurred_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    licence = forms.ChoiceField(label=_("Licence"), choices=())
+    kind = forms.ChoiceField(label=_("Kind of violation"), choices=translated(ViolationKind))
+    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     evidence = forms.CharField(
-        label="Evidence", widget=forms.Textarea(attrs={"rows": 5}), max_length=20000
+        label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000
     )
     sanction = forms.ChoiceField(
-        label="Propose a sanction now (optional)",
-        choices=[("", "Not yet"), *Sanction.choices],
+        label=_("Propose a sanction now (optional)"),
+        choices=[("", _("Not yet")), *translated(Sanction)],
         required=False,
     )
     fine_amount_pkr = forms.DecimalField(
-        label="Fine (PKR)", required=False, min_value=0, decimal_places=2, max_digits=14
+        label=_("Fine (PKR)"), required=False, min_value=0, decimal_places=2, max_digits=14
     )
     reason = forms.CharField(
-        label="Why this sanction", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Why this sanction"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args: Any, licences: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -214,33 +230,37 @@ class ViolationForm(forms.Form):
 
 
 class ProposeForm(forms.Form):
-    sanction = forms.ChoiceField(label="Sanction", choices=Sanction.choices)
+    sanction = forms.ChoiceField(label=_("Sanction"), choices=translated(Sanction))
     fine_amount_pkr = forms.DecimalField(
-        label="Fine (PKR), for a fine", required=False, min_value=0, decimal_places=2, max_digits=14
+        label=_("Fine (PKR), for a fine"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        max_digits=14,
     )
-    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(label="Decision", choices=Decision.choices)
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(label=_("Decision"), choices=translated(Decision))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
 
 class CostParameterForm(forms.Form):
     key = forms.ChoiceField(choices=CostParameterKey.choices, widget=forms.HiddenInput)
-    value = forms.DecimalField(label="Value", min_value=0, decimal_places=6, max_digits=20)
+    value = forms.DecimalField(label=_("Value"), min_value=0, decimal_places=6, max_digits=20)
     source = forms.CharField(
-        label="Source", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label=_("Source"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
     as_of = forms.DateField(
-        label="As of", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     is_assumption = forms.BooleanField(
-        label="An assumption, not a published figure", required=False
+        label=_("An assumption, not a published figure"), required=False
     )

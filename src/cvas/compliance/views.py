@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from cvas.accounts.principal import Principal
@@ -43,6 +45,7 @@ from cvas.compliance.forms import (
 from cvas.compliance.models import Return
 from cvas.core.errors import DomainError, Forbidden, NotFound
 from cvas.core.timeutil import pk_today
+from cvas.licensing.choices import LicenceStatus
 from cvas.licensing.models import Licence
 
 View = Callable[..., HttpResponse]
@@ -81,6 +84,11 @@ def _staff(view: View) -> View:
 
 def _form_problems(form: Any) -> str:
     return "; ".join(f"{k}: {' '.join(str(x) for x in e)}" for k, e in form.errors.items())
+
+
+def _number(lic: Licence) -> str:
+    """The licence's number, or "not published" in the page's language."""
+    return lic.number or _("not published")
 
 
 def _period_value(o: selectors.Obligation) -> str:
@@ -140,12 +148,23 @@ def portal_file(request: HttpRequest, p: Principal) -> HttpResponse:
     choices: list[tuple[str, str]] = []
     for lic in selectors.licences_for_filing(p):
         for o in selectors.open_periods(lic, today=today):
-            state = ReturnState(o.state).label.lower()
+            state = pgettext("return state", ReturnState(o.state).label).lower()
             choices.append(
                 (
                     _period_value(o),
-                    f"{lic.display_number} ({lic.holder.name}): {o.period.label}, "
-                    f"{o.period.start} to {o.period.end}, {state}, due by {o.period.due_on}",
+                    _(
+                        "%(number)s (%(holder)s): %(period)s, %(start)s to %(end)s, %(state)s, "
+                        "due by %(due)s"
+                    )
+                    % {
+                        "number": _number(lic),
+                        "holder": lic.holder.name,
+                        "period": o.period.label,
+                        "start": o.period.start,
+                        "end": o.period.end,
+                        "state": state,
+                        "due": o.period.due_on,
+                    },
                 )
             )
     form = FileReturnForm(
@@ -167,7 +186,9 @@ def portal_file(request: HttpRequest, p: Principal) -> HttpResponse:
         except DomainError as exc:
             put_errors(form, exc, formset)
         else:
-            messages.success(request, f"Return for {ret.period_label} filed.")
+            messages.success(
+                request, _("Return for %(period)s filed.") % {"period": ret.period_label}
+            )
             return redirect("returns:detail", pk=ret.pk)
     return render(
         request,
@@ -179,7 +200,7 @@ def portal_file(request: HttpRequest, p: Principal) -> HttpResponse:
 @_signed_in
 def portal_upload(request: HttpRequest, p: Principal) -> HttpResponse:
     licences = [
-        (str(lic.pk), f"{lic.display_number} ({lic.holder.name})")
+        (str(lic.pk), f"{_number(lic)} ({lic.holder.name})")
         for lic in selectors.licences_for_filing(p)
     ]
     form = UploadReturnForm(request.POST or None, request.FILES or None, licences=licences)
@@ -192,12 +213,15 @@ def portal_upload(request: HttpRequest, p: Principal) -> HttpResponse:
         except DomainError as exc:
             form.add_error("file", exc.message)
         else:
-            messages.success(request, f"Return for {ret.period_label} filed from the CSV file.")
+            messages.success(
+                request,
+                _("Return for %(period)s filed from the CSV file.") % {"period": ret.period_label},
+            )
             return redirect("returns:detail", pk=ret.pk)
     return render(
         request,
         "compliance/portal_upload.html",
-        {"form": form, "format": csvform.__doc__, "title": "File a return from a CSV file"},
+        {"form": form, "format": csvform.__doc__, "title": _("File a return from a CSV file")},
     )
 
 
@@ -252,7 +276,7 @@ def portal_amend(request: HttpRequest, p: Principal, pk: int) -> HttpResponse:
         except DomainError as exc:
             put_errors(form, exc, formset)
         else:
-            messages.success(request, "Amendment filed; the earlier version is kept.")
+            messages.success(request, _("Amendment filed; the earlier version is kept."))
             return redirect("returns:detail", pk=ret.pk)
     upload = UploadAmendmentForm()
     return render(
@@ -281,7 +305,7 @@ def portal_amend_csv(request: HttpRequest, p: Principal, pk: int) -> HttpRespons
             upload.add_error("file", exc.message)
         else:
             messages.success(
-                request, "Amendment filed from the CSV file; the earlier version is kept."
+                request, _("Amendment filed from the CSV file; the earlier version is kept.")
             )
             return redirect("returns:detail", pk=ret.pk)
     current = selectors.current_version(ret)
@@ -311,6 +335,7 @@ def dashboard(request: HttpRequest, p: Principal) -> HttpResponse:
         {
             **d,
             **grouped,
+            "disagreement": costs.disagreement(selectors.cost_parameters(), translated=True),
             "charts": dashboard_charts(d),
             "can_record": p.has_role("compliance_officer"),
         },
@@ -383,7 +408,10 @@ def violations(request: HttpRequest, p: Principal) -> HttpResponse:
 @_staff
 def violation_new(request: HttpRequest, p: Principal) -> HttpResponse:
     licences = [
-        (str(lic.pk), f"{lic.display_number} ({lic.holder.name}, {lic.status})")
+        (
+            str(lic.pk),
+            f"{_number(lic)} ({lic.holder.name}, {_(LicenceStatus(lic.status).label).lower()})",
+        )
         for lic in Licence.objects.select_related("holder").order_by("holder__name", "pk")
     ]
     form = ViolationForm(
@@ -409,7 +437,7 @@ def violation_new(request: HttpRequest, p: Principal) -> HttpResponse:
             _raise_refusal(exc)
             put_errors(form, exc)
         else:
-            messages.success(request, f"Violation {v.reference} recorded.")
+            messages.success(request, _("Violation %(ref)s recorded.") % {"ref": v.reference})
             return redirect("compliance:violation", pk=v.pk)
     return render(request, "compliance/violation_new.html", {"form": form})
 
@@ -466,7 +494,15 @@ def violation_action(request: HttpRequest, p: Principal, pk: int, action: str) -
         _raise_refusal(exc)
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{v.reference}: done ({action}).")
+        done = {
+            "propose": pgettext("violation action", "propose"),
+            "decide": pgettext("violation action", "decide"),
+            "confirm": pgettext("violation action", "confirm"),
+            "dismiss": pgettext("violation action", "dismiss"),
+        }[action]
+        messages.success(
+            request, _("%(ref)s: done (%(action)s).") % {"ref": v.reference, "action": done}
+        )
     return redirect("compliance:violation", pk=pk)
 
 
@@ -489,7 +525,7 @@ def cost_model(request: HttpRequest, p: Principal) -> HttpResponse:
                 _raise_refusal(exc)
                 messages.error(request, exc.message)
             else:
-                messages.success(request, "Parameter changed; every estimate now uses it.")
+                messages.success(request, _("Parameter changed; every estimate now uses it."))
                 return redirect("compliance:cost_model")
         else:
             messages.error(request, _form_problems(form))
@@ -515,7 +551,7 @@ def cost_model(request: HttpRequest, p: Principal) -> HttpResponse:
         "compliance/cost_model.html",
         {
             "params": params,
-            "disagreement": costs.disagreement(params),
+            "disagreement": costs.disagreement(params, translated=True),
             "forms": [(params.items[k], f) for k, f in forms_by_key.items()],
             "can_edit": p.has_role("administrator", "compliance_officer"),
             "example": example,

@@ -20,6 +20,7 @@ class StepResult:
 # Each step: (actor, today) -> StepResult. Apps add theirs here, in the order they must run.
 STEPS: list[str] = [
     "cvas.licensing.services.tick_expire_licences",
+    "cvas.registry.services.tick_recover_interrupted_imports",
     "cvas.registry.services.tick_end_subscribers",
     "cvas.registry.retention.tick_purge_personal_data",
     "cvas.compliance.services.tick_return_reminders",

@@ -17,6 +17,7 @@ from typing import IO
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from cvas.core.errors import InvalidInput
 
@@ -47,7 +48,11 @@ class RequestSizeMiddleware:
                     {"error": {"code": "too_large", "message": message, "details": []}},
                     status=413,
                 )
-            return HttpResponse(render_to_string("413.html", {"limit": limit}), status=413)
+            # Refused before LocaleMiddleware has run: the page is in the language of its address.
+            language = translation.get_language_from_path(request.path_info)
+            with translation.override(language or settings.LANGUAGE_CODE):
+                body = render_to_string("413.html", {"limit": limit})
+            return HttpResponse(body, status=413)
         return self.get_response(request)
 
 

@@ -12,3 +12,25 @@ def notify(*, recipients: list[str], subject: str, body: str) -> str | None:
         return None
     result = send_notification.enqueue(subject=subject, body=body, recipients=clean)
     return str(result.id)
+
+
+def job_mark_failed(job_id: str, error: BaseException) -> bool:
+    """Record as failed a job left running by a worker that died (the database queue only: its
+    worker never looks at a running job again). False when it is not running there."""
+    import uuid
+
+    from django.conf import settings
+
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        uuid.UUID(job_id)
+    except ValueError:
+        return False
+    result = DBTaskResult.objects.filter(pk=job_id, status="RUNNING").first()
+    if result is None:
+        return False
+    result.set_failed(error)
+    return True

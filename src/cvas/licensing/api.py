@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
@@ -445,15 +445,13 @@ def applications_list(
     response={201: ApplicationOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="Start a draft application for one of your organisations",
 )
-def applications_create(
-    request: HttpRequest, payload: ApplicationCreate
-) -> tuple[int, dict[str, Any]]:
+def applications_create(request: HttpRequest, payload: ApplicationCreate) -> Status[dict[str, Any]]:
     principal = principal_of(request)
     org = Organisation.objects.filter(pk=payload.organisation_id).first()
     if org is None:
         raise NotFound("Organisation not found.")
     app = services.application_create(principal=principal, organisation=org, data=_content(payload))
-    return 201, application_out(app)
+    return Status(201, application_out(app))
 
 
 def _app(request: HttpRequest, application_id: int, scope: str = "read") -> Application:
@@ -493,19 +491,22 @@ def applications_update(
 )
 def documents_upload(
     request: HttpRequest, application_id: int, kind: Form[DocumentKind], file: File[UploadedFile]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     app = _app(request, application_id, "write")
     doc = services.document_add(
         principal=principal_of(request), application=app, kind=kind, upload=file
     )
-    return 201, {
-        "id": doc.pk,
-        "kind": doc.kind,
-        "name": doc.original_name,
-        "size": doc.size,
-        "sha256": doc.sha256,
-        "uploaded_at": doc.uploaded_at,
-    }
+    return Status(
+        201,
+        {
+            "id": doc.pk,
+            "kind": doc.kind,
+            "name": doc.original_name,
+            "size": doc.size,
+            "sha256": doc.sha256,
+            "uploaded_at": doc.uploaded_at,
+        },
+    )
 
 
 def _document(
@@ -539,12 +540,10 @@ def documents_download(request: HttpRequest, application_id: int, document_id: i
     "/applications/{application_id}/documents/{document_id}",
     response={204: None, 401: Error, 403: Error, 404: Error, 409: Error},
 )
-def documents_remove(
-    request: HttpRequest, application_id: int, document_id: int
-) -> tuple[int, None]:
+def documents_remove(request: HttpRequest, application_id: int, document_id: int) -> Status[None]:
     doc = _document(request, application_id, document_id, "write")
     services.document_remove(principal=principal_of(request), document=doc)
-    return 204, None
+    return Status(204, None)
 
 
 class ReasonIn(Schema):
@@ -677,12 +676,12 @@ def applications_reject(
 )
 def applications_approve(
     request: HttpRequest, application_id: int, payload: ReasonIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     app = _app(request, application_id, "write")
     licence = services.application_approve(
         principal=principal_of(request), application=app, reason=payload.reason
     )
-    return 201, licence_detail_out(selectors.licence_get_by_number(licence.number or ""))
+    return Status(201, licence_detail_out(selectors.licence_get_by_number(licence.number or "")))
 
 
 LicenceActionName = Literal["suspend", "reinstate", "revoke", "surrender", "renew"]

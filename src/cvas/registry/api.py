@@ -9,7 +9,8 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Schema
+from django.utils.translation import gettext
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
@@ -160,13 +161,13 @@ def subscribers_lookup(request: HttpRequest, payload: SubscriberLookupIn) -> dic
     response={200: SubscriberOut, 201: SubscriberOut, **ERRORS},
     summary="Report a subscriber (created, or updated by its ref)",
 )
-def subscribers_save(request: HttpRequest, payload: SubscriberIn) -> tuple[int, dict[str, Any]]:
+def subscribers_save(request: HttpRequest, payload: SubscriberIn) -> Status[dict[str, Any]]:
     p = principal_of(request)
     lic = selectors.licence_for(p, payload.licence)
     sub, change = services.subscriber_save(
         principal=p, licence=lic, data=payload.dict(exclude={"licence"})
     )
-    return (201 if change == "created" else 200), subscriber_out(sub, change)
+    return Status(201 if change == "created" else 200, subscriber_out(sub, change))
 
 
 @router.get("/subscribers/{subscriber_id}", response={200: SubscriberOut, **ERRORS})
@@ -304,13 +305,13 @@ def endpoints_lookup(request: HttpRequest, payload: MsisdnLookupIn) -> dict[str,
     response={200: EndpointOut, 201: EndpointOut, **ERRORS},
     summary="Register a prefix or mobile number (created, or updated by its ref); 409 on overlap",
 )
-def endpoints_save(request: HttpRequest, payload: EndpointIn) -> tuple[int, dict[str, Any]]:
+def endpoints_save(request: HttpRequest, payload: EndpointIn) -> Status[dict[str, Any]]:
     p = principal_of(request)
     lic = selectors.licence_for(p, payload.licence)
     reg, change = services.endpoint_save(
         principal=p, licence=lic, data=payload.dict(exclude={"licence"})
     )
-    return (201 if change == "created" else 200), endpoint_out(reg, change)
+    return Status(201 if change == "created" else 200, endpoint_out(reg, change))
 
 
 @router.get("/endpoints/{handle}", response={200: EndpointOut, **ERRORS})
@@ -393,13 +394,13 @@ def imports_create(
     kind: Form[ImportKind],
     file: File[UploadedFile],
     replace: Form[bool] = False,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     p = principal_of(request)
     lic = selectors.licence_for(p, licence)
     run = services.import_create(
         principal=p, licence=lic, kind=kind, upload=file, name=file.name or "", replace=replace
     )
-    return 202, import_out(run)
+    return Status(202, import_out(run))
 
 
 @router.get(
@@ -408,7 +409,8 @@ def imports_create(
     summary="An import's status, counts and errors (line, column, reason)",
 )
 def imports_detail(request: HttpRequest, import_id: int) -> dict[str, Any]:
-    return import_out(selectors.import_get(principal_of(request), import_id))
+    run = selectors.import_get(principal_of(request), import_id)
+    return import_out(services.import_check_interrupted(run))
 
 
 # -- the legacy IP-registration portal -------------------------------------------------------
@@ -421,18 +423,21 @@ class PortalStatusOut(Schema):
     fees: dict[str, Any]
 
 
-def portal_status(day: dt.date | None = None) -> dict[str, Any]:
+def portal_status(day: dt.date | None = None, *, translated: bool = False) -> dict[str, Any]:
+    """What the regime in force asks; `translated`: the message in the page's language."""
     day = day or pk_today()
     regime = regime_in_force(day)
     required = bool(regime and regime.end_user_registration_required)
+    open_message = (
+        gettext(services.PORTAL_OPEN_MESSAGE) if translated else services.PORTAL_OPEN_MESSAGE
+    )
     return {
         "registration_required": required,
         "regime": regime.name_en if regime else None,
         "message": (
-            "Commercial entities register the static IP addresses (or mobile numbers) they use "
-            "VPNs from; their internet service provider confirms each one."
+            open_message
             if required
-            else services.portal_closed_message(regime, day)
+            else services.portal_closed_message(regime, day, translated=translated)
         ),
         "fees": ((regime.fees or {}).get("ip_registration") or {}) if regime else {},
     }
@@ -475,6 +480,11 @@ class PortalDocumentOut(Schema):
     name: str
     size: int
     sha256: str
+    erased_at: dt.datetime | None = Field(
+        None,
+        description="When the file (personal data) was deleted after the retention period; "
+        "its record stays.",
+    )
 
 
 class PortalRequestOut(Schema):
@@ -520,6 +530,7 @@ def portal_out(req: PortalRequest) -> dict[str, Any]:
                 "name": d.original_name,
                 "size": d.size,
                 "sha256": d.sha256,
+                "erased_at": d.erased_at,
             }
             for d in req.documents.all()
         ],
@@ -549,7 +560,7 @@ def portal_list(
 
 
 @router.post("/portal/requests", response={201: PortalRequestOut, **ERRORS})
-def portal_create(request: HttpRequest, payload: PortalRequestIn) -> tuple[int, dict[str, Any]]:
+def portal_create(request: HttpRequest, payload: PortalRequestIn) -> Status[dict[str, Any]]:
     from cvas.accounts.models import Organisation
     from cvas.core.errors import InvalidInput
 
@@ -573,7 +584,7 @@ def portal_create(request: HttpRequest, payload: PortalRequestIn) -> tuple[int, 
         addresses=payload.addresses,
         purpose=payload.purpose,
     )
-    return 201, portal_out(req)
+    return Status(201, portal_out(req))
 
 
 @router.get("/portal/requests/{request_id}", response={200: PortalRequestOut, **ERRORS})
@@ -591,17 +602,20 @@ def portal_document(
     request_id: int,
     kind: Form[PortalDocumentKind],
     file: File[UploadedFile],
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     p = principal_of(request)
     req = selectors.portal_request_get(p, request_id)
     doc = services.portal_document_add(principal=p, request=req, kind=kind, upload=file)
-    return 201, {
-        "id": doc.pk,
-        "kind": doc.kind,
-        "name": doc.original_name,
-        "size": doc.size,
-        "sha256": doc.sha256,
-    }
+    return Status(
+        201,
+        {
+            "id": doc.pk,
+            "kind": doc.kind,
+            "name": doc.original_name,
+            "size": doc.size,
+            "sha256": doc.sha256,
+        },
+    )
 
 
 @router.post("/portal/requests/{request_id}/submit", response={200: PortalRequestOut, **ERRORS})

@@ -13,7 +13,9 @@ How it runs, in one transaction:
    all active prefixes are swept once in address order.
 Any bad row anywhere rolls the whole transaction back, and the first 1,000 bad rows (line,
 column, reason) and their total are kept on the import. A process killed part-way leaves the
-database as it was, since nothing is committed before the end.
+database as it was, since nothing is committed before the end; its run, left "running", is found
+and marked failed by `cvas tick` and when `cvas worker` starts (cvas.registry.liveness,
+services.import_recover_interrupted).
 """
 
 # SQL here is built only from this module's table-name constants; every value goes as a parameter.
@@ -40,7 +42,7 @@ from cvas.core.actors import Actor
 from cvas.core.errors import DomainError
 from cvas.core.timeutil import pk_today
 from cvas.licensing.choices import LicenceStatus
-from cvas.registry import overlap, validation
+from cvas.registry import liveness, overlap, validation
 from cvas.registry.choices import (
     EndpointKind,
     EndpointStatus,
@@ -336,10 +338,20 @@ def _why(exc: Exception) -> str:
 
 
 def execute(*, run: ImportRun, stream: IO[bytes], progress: Any = None) -> ImportRun:
-    """Run an import; the outcome is saved on `run` (succeeded, refused or failed)."""
-    run.status = ImportStatus.RUNNING
-    run.started_at = timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    """Run an import; the outcome is saved on `run` (succeeded, refused or failed). While it
+    runs, the run names this process (and on PostgreSQL holds its lock), so that if the process
+    is killed the run can be found interrupted (cvas.registry.liveness)."""
+    liveness.claim(run)
+    try:
+        run.status = ImportStatus.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "started_at", "host", "pid", "process_start"])
+        return _execute(run, stream, progress)
+    finally:
+        liveness.release(run)
+
+
+def _execute(run: ImportRun, stream: IO[bytes], progress: Any) -> ImportRun:
     errors = Errors()
     hashing = HashingReader(stream)
     text = utf8_lines(io.BufferedReader(hashing, buffer_size=1 << 16))

@@ -65,6 +65,14 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who runs it, so that a run whose process died is not shown as running (cvas.registry.liveness).
+    host = models.CharField(max_length=255, blank=True, help_text="The machine running it.")
+    pid = models.PositiveIntegerField(null=True, blank=True, help_text="Its process id there.")
+    process_start = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="Boot id, process-id namespace and start time of that process (Linux).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -362,14 +370,24 @@ def _portal_document_path(instance: PortalDocument, filename: str) -> str:
 class PortalDocument(models.Model):
     request = models.ForeignKey(PortalRequest, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=32, choices=PortalDocumentKind.choices)
-    file = models.FileField(upload_to=_portal_document_path, max_length=255)
-    original_name = models.CharField(max_length=200)
+    file = models.FileField(
+        upload_to=_portal_document_path,
+        max_length=255,
+        blank=True,
+        help_text="Empty once erased after the retention period (cvas.registry.retention).",
+    )
+    original_name = models.CharField(max_length=200, blank=True)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the file (personal data) was deleted after the retention period.",
+    )
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from cvas.accounts.choices import OrganisationKind, StaffRole
 from cvas.accounts.models import Membership, Organisation
@@ -557,19 +558,39 @@ PORTAL_APPLICANT_KINDS = frozenset(
 )
 
 
-def portal_closed_message(regime: Regime | None, day: dt.date) -> str:
+PORTAL_OPEN_MESSAGE = gettext_noop(
+    "Commercial entities register the static IP addresses (or mobile numbers) they use VPNs "
+    "from; their internet service provider confirms each one."
+)
+PORTAL_CLOSED_MESSAGE = gettext_noop(
+    "No registration is needed: under '%(regime)s' (in force on %(day)s) users need no "
+    "separate registration of IP addresses or mobile numbers. Use a VPN service of a licensed "
+    "provider (%(providers)s); the register at /register lists them."
+)
+
+
+def portal_closed_message(regime: Regime | None, day: dt.date, *, translated: bool = False) -> str:
+    """Why the portal takes no requests: in English (the API's and the errors' message), or in
+    the language of the page (`translated`, with the regime's name in that language if it has one)."""
     from cvas.licensing.models import Brand
 
+    t = gettext if translated else str
+    lang = (get_language() or "en").split("-")[0] if translated else "en"
     brands = sorted(
         Brand.objects.filter(licence__status=LicenceStatus.ACTIVE).values_list("name", flat=True)
     )
-    providers = ", ".join(brands) if brands else "see the register of licensed providers"
-    name = regime.name_en if regime else "no regime"
-    return (
-        f"No registration is needed: under '{name}' (in force on {day:%Y-%m-%d}) users need no "
-        "separate registration of IP addresses or mobile numbers. Use a VPN service of a licensed "
-        f"provider ({providers}); the register at /register lists them."
+    providers = (
+        ", ".join(brands) if brands else t(gettext_noop("see the register of licensed providers"))
     )
+    if regime is None:
+        name = t(gettext_noop("no regime"))
+    else:
+        name = str(getattr(regime, f"name_{lang}", "") or regime.name_en)
+    return t(PORTAL_CLOSED_MESSAGE) % {
+        "regime": name,
+        "day": f"{day:%Y-%m-%d}",
+        "providers": providers,
+    }
 
 
 def _require_portal_open(day: dt.date) -> Regime:
@@ -1018,6 +1039,89 @@ def import_execute(*, run: ImportRun, stream: IO[bytes], progress: Any = None) -
     from cvas.registry.imports import execute
 
     return execute(run=run, stream=stream, progress=progress)
+
+
+IMPORT_INTERRUPTED = (
+    "The import was interrupted: the process running it stopped before it finished. Nothing was "
+    "changed; send the file again."
+)
+
+
+def import_recover_interrupted(
+    *, actor: Actor, runs: list[ImportRun] | None = None
+) -> list[ImportRun]:
+    """Imports left "running" by a process that is gone (killed, crashed, its machine restarted)
+    are marked failed: their transaction never committed, so nothing was changed. The stored file
+    (personal data in clear) is deleted, the worker's job is marked failed too, and one audit event
+    is written per run. Only runs that are not a success can be `same_as`, so the same file sent
+    again is imported afresh. `runs` limits the check to those (a page showing them); by default
+    every running import is checked (`cvas tick`, and `cvas worker` when it starts)."""
+    from cvas.jobs.services import job_mark_failed
+    from cvas.registry import liveness
+
+    if runs is None:
+        candidates = list(ImportRun.objects.filter(status=ImportStatus.RUNNING).order_by("pk"))
+    else:
+        candidates = [r for r in runs if r.status == ImportStatus.RUNNING]
+    now = timezone.now()
+    found = []
+    for run in candidates:
+        if liveness.is_running(run, now=now):
+            continue
+        with transaction.atomic():
+            # Only if still running: a run that finished meanwhile keeps its own outcome.
+            changed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.RUNNING).update(
+                status=ImportStatus.FAILED,
+                message=IMPORT_INTERRUPTED,
+                finished_at=now,
+                same_as=None,
+                created=0,
+                updated=0,
+                ended=0,
+                unchanged=0,
+                file="",
+            )
+            if not changed:
+                continue
+            if run.file:
+                run.file.delete(save=False)
+            if run.job_id:
+                job_mark_failed(run.job_id, liveness.ImportInterrupted(IMPORT_INTERRUPTED))
+            audit_record(
+                actor=actor,
+                action="import.interrupted",
+                obj=run,
+                after={
+                    "licence": run.licence_id,
+                    "kind": run.kind,
+                    "started_at": run.started_at.isoformat() if run.started_at else None,
+                    "host": run.host,
+                    "pid": run.pid,
+                },
+            )
+        run.refresh_from_db()
+        found.append(run)
+    return found
+
+
+def import_check_interrupted(run: ImportRun) -> ImportRun:
+    """The run as it stands, marked failed first if it was left running by a process now gone
+    (for whoever is watching it, without waiting for `cvas tick`)."""
+    if run.status == ImportStatus.RUNNING:
+        import_recover_interrupted(actor=Actor.system("import recovery"), runs=[run])
+        run.refresh_from_db()
+    return run
+
+
+def tick_recover_interrupted_imports(*, actor: Actor, today: dt.date) -> Any:
+    """`cvas tick` step: imports whose process died part-way are marked failed (nothing changed)."""
+    from cvas.core.tick import StepResult
+
+    runs = import_recover_interrupted(actor=actor)
+    line = f"{len(runs)} interrupted import(s) marked failed"
+    if runs:
+        line += ": " + ", ".join(f"#{r.pk}" for r in runs)
+    return StepResult(name="interrupted imports", lines=[line])
 
 
 def _vendor() -> str:

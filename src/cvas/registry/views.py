@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cvas.accounts.choices import OrganisationKind
@@ -22,7 +23,7 @@ from cvas.registry.choices import PortalDocumentKind, PortalState
 
 @require_http_methods(["GET", "POST"])
 def portal_home(request: HttpRequest) -> HttpResponse:
-    status = registry_api.portal_status()
+    status = registry_api.portal_status(translated=True)
     p = Principal.from_request(request)
     context: dict[str, Any] = {"status": status, "requests": [], "applicants": [], "isps": []}
     if p.is_authenticated:
@@ -47,7 +48,9 @@ def portal_home(request: HttpRequest) -> HttpResponse:
                 purpose=request.POST.get("purpose", ""),
             )
         except (Organisation.DoesNotExist, ValueError):
-            messages.error(request, "Choose your organisation and its internet service provider.")
+            messages.error(
+                request, _("Choose your organisation and its internet service provider.")
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -69,7 +72,7 @@ def portal_request(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "document":
                 upload = request.FILES.get("file")
                 if upload is None:
-                    raise InvalidInput("file: choose a PDF")
+                    raise InvalidInput(_("file: choose a PDF"))
                 services.portal_document_add(
                     principal=p, request=req, kind=request.POST.get("kind", ""), upload=upload
                 )
@@ -90,7 +93,7 @@ def portal_request(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
         return redirect("registry:portal_request", pk=req.pk)
     data = registry_api.portal_out(req)
     return render(
@@ -125,7 +128,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise InvalidInput("file: choose a CSV file")
+                raise InvalidInput(_("file: choose a CSV file"))
             licence = selectors.licence_for(p, request.POST.get("licence", ""))
             run = services.import_create(
                 principal=p,
@@ -139,7 +142,10 @@ def imports_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             return redirect("registry:import_detail", pk=run.pk)
-    runs = ImportRun.objects.filter(licence__in=licences).order_by("-created_at")[:50]
+    runs = [
+        services.import_check_interrupted(r)
+        for r in ImportRun.objects.filter(licence__in=licences).order_by("-created_at")[:50]
+    ]
     return render(
         request,
         "registry/imports.html",
@@ -154,4 +160,5 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         run = selectors.import_get(p, pk)
     except DomainError:
         return render(request, "registry/portal_missing.html", status=404)
+    run = services.import_check_interrupted(run)
     return render(request, "registry/import_detail.html", {"run": run})

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext
 
 from cvas.accounts.choices import MembershipRole, OrganisationKind, StaffRole
 from cvas.licensing.choices import (
@@ -55,6 +56,13 @@ def localised_lang(obj: Any, field: str) -> str:
     """The language the `localised` value is really in (for a lang attribute on fallbacks)."""
     lang = (translation.get_language() or "en").split("-")[0]
     return lang if getattr(obj, f"{field}_{lang}", "") else "en"
+
+
+@register.filter
+def licence_number(licence: Any) -> str:
+    """{{ licence|licence_number }}: its official number, or "not published" in the page's language
+    (`Licence.display_number` says it in English, for the API and the e-mails)."""
+    return str(getattr(licence, "number", "") or gettext("not published"))
 
 
 @register.filter
