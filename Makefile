@@ -26,10 +26,21 @@ run: install
 	  $(BIN)/cvas worker & \
 	  $(BIN)/cvas runserver $(HOST):$(PORT) --noreload
 
+# With TEST_DATABASE_URL the two passes run side by side (the PostgreSQL pass waits on its server
+# much of the time): its output is kept in var/test-postgres.log and shown when both have ended.
 test: install browser-deps
-	$(MAKE) --no-print-directory test-sqlite
-	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
-	  else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+	  $(MAKE) --no-print-directory test-sqlite || exit $$?; \
+	  echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
+	else \
+	  mkdir -p var; \
+	  $(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & pg=$$!; \
+	  $(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
+	  wait $$pg; postgres=$$?; \
+	  cat var/test-postgres.log; \
+	  echo "== SQLite pass: exit $$sqlite; PostgreSQL pass: exit $$postgres =="; \
+	  [ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]; \
+	fi
 
 test-sqlite: install
 	@echo "== tests on SQLite =="

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -244,3 +245,26 @@ def _force_login_passes_the_second_factor() -> Any:
 def _lookup_exports_in_tmp(settings: Any, tmp_path: Any) -> None:
     """`cvas tick` publishes the lookup exports (cvas.lookup): into each test's own directory."""
     settings.LOOKUP_EXPORT_DIR = tmp_path / "exports"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_database_session_left_behind(
+    django_db_setup: Any, django_db_blocker: Any
+) -> Iterator[None]:
+    """A killed `cvas import` leaves the server finishing its statement before it notices; a
+    thread may still hold a connection. End such sessions (naming them) so the test database can
+    be dropped, rather than leaving it behind for the next run to trip over."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 80) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        left = cursor.fetchall()
+        for pid, *what in left:
+            warnings.warn(f"a database session was left open: {what}; ended", stacklevel=1)
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])

@@ -10,6 +10,8 @@ import time_machine
 from django.contrib.auth.hashers import make_password
 from django.core import mail
 from django.test import Client
+from django.utils import translation
+from django.utils.html import escape
 
 from cvas.accounts.models import User
 from cvas.config import settings as project_settings
@@ -159,3 +161,31 @@ def test_the_session_cookie_is_http_only_and_expires_within_a_working_day(make_u
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert 0 < int(cookie["max-age"]) <= 8 * 3600
     assert response.cookies["csrftoken"]["httponly"]
+
+
+ORGANISATION_EXISTS = "An organisation named %(name)s already exists."
+
+
+def test_a_new_member_signed_in_in_urdu_is_told_in_urdu_that_the_organisation_exists(
+    make_user: Any, make_org: Any, client_for: Any
+) -> None:
+    make_org("Swat Secure Pvt Ltd")
+    client = client_for(make_user("new@provider.test"))
+    refused = client.post(
+        "/ur/portal/organisations/new/",
+        {"name": "Swat Secure Pvt Ltd", "kind": "company", "contact_email": "c@swat.test"},
+    )
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    with translation.override("ur"):
+        urdu = translation.gettext(ORGANISATION_EXISTS) % {"name": "'Swat Secure Pvt Ltd'"}
+    assert escape(urdu) in page
+    assert "already exists" not in page
+    # the same refusal in English, word for word as before
+    english = client.post(
+        "/portal/organisations/new/",
+        {"name": "Swat Secure Pvt Ltd", "kind": "company", "contact_email": "c@swat.test"},
+    )
+    assert escape("An organisation named 'Swat Secure Pvt Ltd' already exists.") in (
+        english.content.decode()
+    )

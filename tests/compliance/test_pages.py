@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from cvas.compliance import services
 from cvas.compliance.choices import Sanction, ViolationKind
@@ -102,6 +103,39 @@ def test_a_service_error_shows_next_to_its_field_and_files_nothing(
     page = r.content.decode()
     assert "2026-06-02 is outside the period (2026-01-01 to 2026-03-31)" in page
     assert 'class="field has-error"' in page
+    assert not Return.objects.exists()
+
+
+OUTSIDE_THE_PERIOD = "%(day)s is outside the period (%(start)s to %(end)s)"
+
+
+def test_the_urdu_portal_shows_a_service_error_in_urdu_next_to_its_field(
+    world: Any, licence: Any, client_for: Any
+) -> None:
+    c = client_for(world["member_a"])
+    with on(D(2026, 4, 10)):
+        r = c.post(
+            "/ur/portal/returns/file/",
+            _form(
+                licence,
+                **{
+                    "incident-0-date": "2026-06-02",
+                    "incident-0-kind": "malware",
+                    "incident-0-description": "Outside the period",
+                    "incident-0-resolved": "no",
+                },
+            ),
+        )
+    assert r.status_code == 200
+    page = r.content.decode()
+    with translation.override("ur"):
+        urdu = translation.gettext(OUTSIDE_THE_PERIOD) % {
+            "day": "2026-06-02",
+            "start": "2026-01-01",
+            "end": "2026-03-31",
+        }
+    assert urdu in page
+    assert "is outside the period" not in page
     assert not Return.objects.exists()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
 from cvas.accounts.models import ApiKey, Membership, Organisation
 from cvas.licensing import services
@@ -94,6 +95,36 @@ def test_a_draft_is_filled_step_by_step_with_errors_next_to_the_field(
         and "Upload: Data-security policy (PDF)." in review
     )
     assert "Name at least one brand." not in review
+
+
+def test_an_urdu_page_explains_a_gateway_prefix_with_host_bits_in_urdu(
+    world: dict[str, Any], client_for: Any
+) -> None:
+    msgid = "%(field)s: %(raw)s has host bits set; did you mean %(net)s?"
+    with translation.override("ur"):
+        assert translation.gettext(msgid) != msgid  # the catalogue has it
+    client = client_for(world["member_a"])
+    app = services.application_create(
+        principal=principal(world["member_a"]), organisation=world["org_a"]
+    )
+    bad = client.post(
+        f"/ur/portal/applications/{app.pk}/step/gateways/",
+        {"gateway_prefixes": "39.32.0.0/24\n39.32.10.7/24"},
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 422 and 'id="id_gateway_prefixes_error"' in page
+    # Next to the field, on its line, in Urdu, with the prefix the applicant probably meant
+    assert "سطر 2: 39.32.10.7/24 میں ہوسٹ بٹس سیٹ ہیں؛ کیا آپ کی مراد 39.32.10.0/24 ہے؟" in page
+    assert "host bits set" not in page and "gateway_prefixes[1]" not in page
+    app.refresh_from_db()
+    assert app.gateway_prefixes == []
+    # The same request in English still reads as before
+    english = client.post(
+        f"/portal/applications/{app.pk}/step/gateways/", {"gateway_prefixes": "39.32.10.7/24"}
+    )
+    assert "Line 1: 39.32.10.7/24 has host bits set; did you mean 39.32.10.0/24?" in (
+        english.content.decode()
+    )
 
 
 def test_autosave_answers_in_json(world: dict[str, Any], client_for: Any) -> None:

@@ -30,12 +30,12 @@ from cvas.registry.models import EndpointRegistration, ImportRun
 from tests.conftest import SYSTEM, api_key_for, bearer, principal
 from tests.registry.test_imports import EP, pk_prefixes
 
-ROWS = 150_000
+ROWS = 60_000
 
 
 @pytest.fixture
 def _cheap_teardown() -> Any:
-    """On SQLite, emptying a table of 150,000 registrations with foreign keys checked scans the
+    """On SQLite, emptying a table of tens of thousands of registrations with foreign keys checked scans the
     table once a row (`delegated_from` has no index: registrations are never deleted but here), so
     empty it with the checks off before the test's flush."""
     yield

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from cvas.accounts.choices import OrganisationKind
 from cvas.registry import api as registry_api
@@ -232,3 +233,29 @@ def test_the_portal_pages_show_the_regimes_answer_and_let_the_isp_confirm(
     assert item.isp_verdict == "confirmed"
     outsider = client_for(world["member_b"])
     assert outsider.get(f"/registry/portal/{req.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_urdu_portal_page_says_in_urdu_why_the_responsible_persons_cnic_is_refused(
+    world: dict[str, Any], client_for: Any, licence: Any, in_2024: None
+) -> None:
+    english = "a CNIC has 13 digits, written #####-#######-#"
+    with translation.override("ur"):
+        urdu = translation.gettext(english)
+    assert urdu != english  # the catalogue has it
+    form = {
+        "applicant": world["org_a"].pk,
+        "isp": world["isp"].pk,
+        "responsible_name": "Ayesha Khan",
+        "responsible_cnic": "35202-12345",
+        "addresses": "39.32.10.1",
+    }
+    page = client_for(world["member_a"]).post("/ur/registry/portal/", form)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f"responsible_cnic: {urdu}" in text
+    assert english not in text
+    assert not PortalRequest.objects.exists()
+    # The same mistake on the English page is explained in English, word for word as before.
+    page = client_for(world["member_a"]).post("/registry/portal/", form)
+    assert f"responsible_cnic: {english}" in page.content.decode()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from cvas.accounts.choices import ApiScope, MembershipRole, OrganisationKind, StaffRole
 from cvas.accounts.models import ApiKey, Membership, Organisation, StaffRoleGrant, User
@@ -84,7 +85,7 @@ class Principal:
         if role is None:
             if not StaffRoleGrant.objects.filter(user=user, role=StaffRole.ADMINISTRATOR).exists():
                 raise Unauthenticated(
-                    "This API key's creator no longer belongs to its organisation."
+                    _("This API key's creator no longer belongs to its organisation.")
                 )
             role = MembershipRole.MEMBER
         return cls(
@@ -152,12 +153,16 @@ class Principal:
     # -- guards (raise the domain errors that become 401/403/404) ------------------------------
     def require_authenticated(self) -> None:
         if not self.is_authenticated:
-            raise Unauthenticated("Sign in or send 'Authorization: Bearer <api key>'.")
+            raise Unauthenticated(_("Sign in or send 'Authorization: Bearer <api key>'."))
 
     def require_scope(self, scope: ApiScope | str) -> None:
         self.require_authenticated()
         if not self.has_scope(scope):
-            raise Forbidden(f"This API key lacks the '{scope}' scope.", code="insufficient_scope")
+            raise Forbidden(
+                # Translators: %(scope)s is a scope's code: read, write...
+                _("This API key lacks the '%(scope)s' scope.") % {"scope": scope},
+                code="insufficient_scope",
+            )
 
     def require_role(self, *roles: str) -> None:
         self.require_authenticated()
@@ -165,11 +170,16 @@ class Principal:
             names = ", ".join(roles)
             if self.second_factor_pending:
                 raise Forbidden(
-                    f"This needs one of the roles: {names}. Your regulator role acts only after "
-                    "the second factor: enter your authenticator's code at /accounts/two-factor/.",
+                    # Translators: %(roles)s is a list of role codes, e.g. licensing_officer.
+                    _(
+                        "This needs one of the roles: %(roles)s. Your regulator role acts only "
+                        "after the second factor: enter your authenticator's code at "
+                        "/accounts/two-factor/."
+                    )
+                    % {"roles": names},
                     code="second_factor_required",
                 )
-            raise Forbidden(f"This needs one of the roles: {names}.")
+            raise Forbidden(_("This needs one of the roles: %(roles)s.") % {"roles": names})
 
     def require_member(self, organisation: Organisation | int) -> None:
         """Members only; anyone else is told the organisation's record does not exist, except
@@ -177,10 +187,10 @@ class Principal:
         self.require_authenticated()
         if not self.is_member(organisation):
             if self.is_staff_reader:
-                raise Forbidden("Only a member of the organisation may do this.")
-            raise NotFound("Not found.")
+                raise Forbidden(_("Only a member of the organisation may do this."))
+            raise NotFound(_("Not found."))
 
     def require_can_read_organisation(self, organisation: Organisation | int) -> None:
         self.require_authenticated()
         if not (self.is_member(organisation) or self.is_staff_reader):
-            raise NotFound("Not found.")
+            raise NotFound(_("Not found."))

@@ -7,6 +7,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cvas.accounts import keys
 from cvas.accounts.choices import (
@@ -24,6 +25,11 @@ from cvas.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauth
 
 API_KEY_MAX_DAYS = 730
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+
+
+def _organisation_exists(name: str) -> str:
+    # Translators: %(name)s is the organisation's name, in quotes.
+    return _("An organisation named %(name)s already exists.") % {"name": repr(name)}
 
 
 @transaction.atomic
@@ -44,15 +50,15 @@ def organisation_create(
     name = " ".join(name.split())
     if not name:
         raise InvalidInput(
-            "Organisation name is required.", details=[{"field": "name", "reason": "required"}]
+            _("Organisation name is required."), details=[{"field": "name", "reason": "required"}]
         )
     if kind not in OrganisationKind.values:
         raise InvalidInput(
-            f"Unknown organisation kind {kind!r}.",
+            _("Unknown organisation kind %(kind)s.") % {"kind": repr(kind)},
             details=[{"field": "kind", "reason": f"one of {', '.join(OrganisationKind.values)}"}],
         )
     if Organisation.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"An organisation named {name!r} already exists.", code="duplicate")
+        raise Conflict(_organisation_exists(name), code="duplicate")
     org = Organisation(
         name=name,
         kind=kind,
@@ -68,7 +74,7 @@ def organisation_create(
         with transaction.atomic():
             org.save()
     except IntegrityError as exc:
-        raise Conflict(f"An organisation named {name!r} already exists.", code="duplicate") from exc
+        raise Conflict(_organisation_exists(name), code="duplicate") from exc
     audit_record(actor=actor, action="organisation.create", obj=org, after=snapshot(org))
     if creator is not None:
         membership_set(actor=actor, organisation=org, user=creator, role=MembershipRole.MANAGER)
@@ -80,7 +86,7 @@ def membership_set(
     *, actor: Actor, organisation: Organisation, user: User, role: str
 ) -> Membership:
     if role not in MembershipRole.values:
-        raise InvalidInput(f"Unknown membership role {role!r}.")
+        raise InvalidInput(_("Unknown membership role %(role)s.") % {"role": repr(role)})
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, defaults={"role": role}
     )
@@ -120,17 +126,24 @@ def role_grant(
     """Grant a staff role, or (with an organisation) an organisation role. Idempotent."""
     if role in StaffRole.values:
         if organisation is not None:
-            raise InvalidInput(f"{role} is a regulator role; it takes no organisation.")
+            raise InvalidInput(
+                # Translators: %(role)s is a role's code, e.g. licensing_officer.
+                _("%(role)s is a regulator role; it takes no organisation.") % {"role": role}
+            )
         grant, created = StaffRoleGrant.objects.get_or_create(user=user, role=role)
         if created:
             audit_record(actor=actor, action="role.grant", obj=grant, after=snapshot(grant))
         return "granted" if created else "already held"
     if role in ORGANISATION_ROLES:
         if organisation is None:
-            raise InvalidInput(f"{role} needs --organisation NAME.")
+            raise InvalidInput(
+                # Translators: "--organisation NAME" is an option of the grant-role command.
+                _("%(role)s needs --organisation NAME.") % {"role": role}
+            )
         if role == "network_operator" and organisation.kind != OrganisationKind.NETWORK_OPERATOR:
             raise InvalidInput(
-                f"{organisation.name} is not a network operator (its kind is {organisation.get_kind_display()})."
+                _("%(name)s is not a network operator (its kind is %(kind)s).")
+                % {"name": organisation.name, "kind": organisation.get_kind_display()}
             )
         existing = Membership.objects.filter(user=user, organisation=organisation).first()
         wanted = ORGANISATION_ROLES[role]
@@ -139,7 +152,9 @@ def role_grant(
         membership_set(actor=actor, organisation=organisation, user=user, role=wanted)
         return "granted"
     allowed = ", ".join([*StaffRole.values, *ORGANISATION_ROLES])
-    raise InvalidInput(f"Unknown role {role!r}; one of: {allowed}.")
+    raise InvalidInput(
+        _("Unknown role %(role)s; one of: %(allowed)s.") % {"role": repr(role), "allowed": allowed}
+    )
 
 
 @transaction.atomic
@@ -165,7 +180,9 @@ def user_create(
 ) -> User:
     with transaction.atomic():
         if User.objects.filter(email__iexact=email.strip()).exists():
-            raise Conflict(f"An account for {email} already exists.", code="duplicate")
+            raise Conflict(
+                _("An account for %(email)s already exists.") % {"email": email}, code="duplicate"
+            )
         user = User.objects.create_user(
             email=email.strip(), password=password, full_name=full_name, is_demo=is_demo
         )
@@ -184,12 +201,14 @@ def user_create(
 def _check_scopes(scopes: list[str]) -> list[str]:
     if not scopes:
         raise InvalidInput(
-            "Choose at least one scope.", details=[{"field": "scopes", "reason": "required"}]
+            _("Choose at least one scope."), details=[{"field": "scopes", "reason": "required"}]
         )
     unknown = [s for s in scopes if s not in ApiScope.values]
     if unknown:
         raise InvalidInput(
-            f"Unknown scope(s): {', '.join(unknown)}; one of {', '.join(ApiScope.values)}.",
+            # Translators: %(unknown)s and %(allowed)s are lists of scope codes (read, write...).
+            _("Unknown scope(s): %(unknown)s; one of %(allowed)s.")
+            % {"unknown": ", ".join(unknown), "allowed": ", ".join(ApiScope.values)},
             details=[{"field": "scopes", "reason": f"unknown: {', '.join(unknown)}"}],
         )
     return sorted(set(scopes))
@@ -210,28 +229,28 @@ def api_key_create(
     if organisation is None:
         if not principal.staff_roles:
             raise InvalidInput(
-                "Name the organisation this key is for.",
+                _("Name the organisation this key is for."),
                 details=[{"field": "organisation", "reason": "required"}],
             )
     elif not (principal.is_member(organisation) or principal.has_role(StaffRole.ADMINISTRATOR)):
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     if principal.api_key is not None:
-        raise Forbidden("API keys are created from a signed-in session, not with another key.")
+        raise Forbidden(_("API keys are created from a signed-in session, not with another key."))
     now = timezone.now()
     if expires_at <= now:
         raise InvalidInput(
-            "The expiry must be in the future.",
+            _("The expiry must be in the future."),
             details=[{"field": "expires_at", "reason": "in the past"}],
         )
     if expires_at > now + dt.timedelta(days=API_KEY_MAX_DAYS):
         raise InvalidInput(
-            f"A key may last at most {API_KEY_MAX_DAYS} days.",
+            _("A key may last at most %(days)s days.") % {"days": API_KEY_MAX_DAYS},
             details=[{"field": "expires_at", "reason": f"more than {API_KEY_MAX_DAYS} days ahead"}],
         )
     name = name.strip()
     if not name:
         raise InvalidInput(
-            "Give the key a name.", details=[{"field": "name", "reason": "required"}]
+            _("Give the key a name."), details=[{"field": "name", "reason": "required"}]
         )
     token, prefix = keys.generate()
     key = ApiKey.objects.create(
@@ -269,17 +288,17 @@ def api_key_authenticate(token: str) -> ApiKey:
     """The key behind a bearer token, or Unauthenticated saying why not."""
     prefix = keys.parse(token.strip())
     if prefix is None:
-        raise Unauthenticated("Malformed API key.", code="invalid_api_key")
+        raise Unauthenticated(_("Malformed API key."), code="invalid_api_key")
     key = ApiKey.objects.select_related("organisation", "created_by").filter(prefix=prefix).first()
     if key is None or not secrets.compare_digest(key.secret_hash, keys.digest(token.strip())):
-        raise Unauthenticated("Unknown API key.", code="invalid_api_key")
+        raise Unauthenticated(_("Unknown API key."), code="invalid_api_key")
     now = timezone.now()
     if key.revoked_at is not None:
-        raise Unauthenticated("This API key has been revoked.", code="revoked_api_key")
+        raise Unauthenticated(_("This API key has been revoked."), code="revoked_api_key")
     if key.expires_at <= now:
-        raise Unauthenticated("This API key has expired.", code="expired_api_key")
+        raise Unauthenticated(_("This API key has expired."), code="expired_api_key")
     if not key.created_by.is_active:
-        raise Unauthenticated("This API key's owner is deactivated.", code="invalid_api_key")
+        raise Unauthenticated(_("This API key's owner is deactivated."), code="invalid_api_key")
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         # Recorded to the minute: a write per request would cost more than the lookup it serves.
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -47,7 +47,7 @@ def _staff(request: HttpRequest) -> Principal:
     p = Principal.from_request(request)
     p.require_authenticated()
     if not p.is_staff_reader:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     return p
 
 
@@ -251,7 +251,7 @@ def licences(request: HttpRequest) -> HttpResponse:
 def _licence(pk: int) -> Licence:
     lic = Licence.objects.select_related("holder", "regime", "application").filter(pk=pk).first()
     if lic is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     return lic
 
 

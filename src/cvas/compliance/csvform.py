@@ -28,6 +28,8 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from cvas.compliance.models import Return, ReturnVersion
 from cvas.core.errors import InvalidInput
 
@@ -52,25 +54,50 @@ class ParsedReturn:
     lines: dict[str, int] = field(default_factory=dict)
 
 
+def _refused(text: str) -> str:
+    # Translators: %(problems)s is a list of the file's problems, separated by semicolons.
+    return _("The CSV file was refused: %(problems)s") % {"problems": text}
+
+
 def _fail(problems: list[dict[str, Any]]) -> InvalidInput:
     text = "; ".join(
-        f"line {p['line']}, column {p['column']}: {p['reason']}" if "line" in p else p["reason"]
+        _("line %(line)s, column %(column)s: %(reason)s")
+        % {"line": p["line"], "column": p["column"], "reason": p["reason"]}
+        if "line" in p
+        else p["reason"]
         for p in problems[:10]
     )
     if len(problems) > 10:
-        text += f"; and {len(problems) - 10} more"
-    return InvalidInput(f"The CSV file was refused: {text}", details=problems)
+        # Translators: %(problems)s is a list of problems; %(count)s how many more there are.
+        text = _("%(problems)s; and %(count)s more") % {
+            "problems": text,
+            "count": len(problems) - 10,
+        }
+    return InvalidInput(_refused(text), details=problems)
 
 
 def parse(content: bytes) -> ParsedReturn:
     """Read a return's CSV; every problem is reported with its line and column, and nothing is filed."""
     if len(content) > MAX_BYTES:
-        raise _fail([{"field": "file", "reason": f"larger than {MAX_BYTES // 1024} KiB"}])
+        raise _fail(
+            [
+                {
+                    "field": "file",
+                    "reason": _("larger than %(size)s KiB") % {"size": MAX_BYTES // 1024},
+                }
+            ]
+        )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _fail(
-            [{"field": "file", "reason": f"not UTF-8 text (byte {exc.start} is not valid UTF-8)"}]
+            [
+                {
+                    "field": "file",
+                    "reason": _("not UTF-8 text (byte %(byte)s is not valid UTF-8)")
+                    % {"byte": exc.start},
+                }
+            ]
         ) from None
     rows = list(csv.reader(io.StringIO(text, newline="")))
     problems: list[dict[str, Any]] = []
@@ -81,12 +108,15 @@ def parse(content: bytes) -> ParsedReturn:
                     "line": 1,
                     "column": "header",
                     "field": "file",
-                    "reason": f"the first row must be the header {','.join(HEADER)}",
+                    "reason": _("the first row must be the header %(header)s")
+                    % {"header": ",".join(HEADER)},
                 }
             ]
         )
     if len(rows) > MAX_ROWS:
-        raise _fail([{"field": "file", "reason": f"more than {MAX_ROWS} rows"}])
+        raise _fail(
+            [{"field": "file", "reason": _("more than %(count)s rows") % {"count": MAX_ROWS}}]
+        )
     parsed = ParsedReturn(period_start=None, period_end=None, figures={"subscribers": {}})
     figures = parsed.figures
     gateways: list[str] = []
@@ -98,7 +128,11 @@ def parse(content: bytes) -> ParsedReturn:
         cells = [c.strip() for c in raw] + [""] * (len(HEADER) - len(raw))
         if len(raw) > len(HEADER) and any(c.strip() for c in raw[len(HEADER) :]):
             problems.append(
-                {"line": number, "column": "record", "reason": f"more than {len(HEADER)} columns"}
+                {
+                    "line": number,
+                    "column": "record",
+                    "reason": _("more than %(count)s columns") % {"count": len(HEADER)},
+                }
             )
             continue
         record, key, value, date, description, resolved = cells[: len(HEADER)]
@@ -110,7 +144,10 @@ def parse(content: bytes) -> ParsedReturn:
         if record in ("period", "subscriptions", "traffic", "subscribers"):
             if (record, key) in seen:
                 problem(
-                    "key", f"{record},{key} is given twice (first on line {seen[(record, key)]})"
+                    "key",
+                    # Translators: %(record)s,%(key)s are the first two cells of a row of the file.
+                    _("%(record)s,%(key)s is given twice (first on line %(line)s)")
+                    % {"record": record, "key": key, "line": seen[(record, key)]},
                 )
                 continue
             seen[(record, key)] = number
@@ -121,7 +158,10 @@ def parse(content: bytes) -> ParsedReturn:
                 try:
                     setattr(parsed, name, dt.date.fromisoformat(value))
                 except ValueError:
-                    problem("value", f"{value!r} is not a date (YYYY-MM-DD)")
+                    problem(
+                        "value",
+                        _("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(value)},
+                    )
             else:
                 figures[name] = value
         elif record == "subscribers":
@@ -129,9 +169,9 @@ def parse(content: bytes) -> ParsedReturn:
             parsed.lines[f"subscribers.{key}"] = number
         elif record == "gateway":
             if key != "location":
-                problem("key", "a gateway row's key is 'location'")
+                problem("key", _("a gateway row's key is 'location'"))
             elif not value:
-                problem("value", "the gateway's location is empty")
+                problem("value", _("the gateway's location is empty"))
             else:
                 parsed.lines[f"gateway_locations[{len(gateways)}]"] = number
                 gateways.append(_unsafe(value))
@@ -150,16 +190,26 @@ def parse(content: bytes) -> ParsedReturn:
             )
         elif record in ("period", "subscriptions", "traffic"):
             known = ", ".join(k for r, k in SINGLE if r == record)
-            problem("key", f"unknown {record} key {key!r}; one of {known}")
+            problem(
+                "key",
+                # Translators: %(record)s is a record type of the file (period, traffic...).
+                _("unknown %(record)s key %(key)s; one of %(allowed)s")
+                % {"record": record, "key": repr(key), "allowed": known},
+            )
         else:
             problem(
                 "record",
-                f"unknown record {record!r}; one of period, subscribers, subscriptions, traffic, gateway, incident",
+                # Translators: keep the record types (period, subscribers...) as they are.
+                _(
+                    "unknown record %(record)s; one of period, subscribers, subscriptions, "
+                    "traffic, gateway, incident"
+                )
+                % {"record": repr(record)},
             )
     if parsed.period_start is None and "period_start" not in parsed.lines:
-        problems.append({"field": "period_start", "reason": "no 'period,start' row"})
+        problems.append({"field": "period_start", "reason": _("no 'period,start' row")})
     if parsed.period_end is None and "period_end" not in parsed.lines:
-        problems.append({"field": "period_end", "reason": "no 'period,end' row"})
+        problems.append({"field": "period_end", "reason": _("no 'period,end' row")})
     if problems:
         raise _fail(problems)
     figures["gateway_locations"] = gateways
@@ -185,12 +235,14 @@ def locate(exc: InvalidInput, parsed: ParsedReturn) -> InvalidInput:
             column = {"kind": "key"}.get(suffix, suffix)
         details.append({**d, "line": line, "column": column})
     text = "; ".join(
-        f"line {d['line']}, column {d['column']} ({d['field']}): {d['reason']}"
+        # Translators: %(field)s is the name of a field of a return, e.g. subscribers.bank.
+        _("line %(line)s, column %(column)s (%(field)s): %(reason)s")
+        % {"line": d["line"], "column": d["column"], "field": d["field"], "reason": d["reason"]}
         if "line" in d
         else f"{d['field']}: {d['reason']}"
         for d in details[:10]
     )
-    return InvalidInput(f"The CSV file was refused: {text}", details=details)
+    return InvalidInput(_refused(text), details=details)
 
 
 def render(ret: Return, version: ReturnVersion) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from cvas.accounts.models import Membership
 from cvas.accounts.principal import Principal
@@ -150,6 +151,14 @@ def obligations(
     return out
 
 
+def _unknown_state(state: str, allowed: list[str]) -> str:
+    # Translators: keep "state:" (the name of the filter) untranslated; %(state)s is the value given.
+    return _("state: unknown %(state)s; one of %(allowed)s") % {
+        "state": repr(state),
+        "allowed": ", ".join(allowed),
+    }
+
+
 def obligations_for(
     principal: Principal, *, today: dt.date, state: str | None = None, licence_id: int | None = None
 ) -> list[Obligation]:
@@ -157,8 +166,8 @@ def obligations_for(
     principal.require_authenticated()
     if state and state not in ReturnState.values:
         raise InvalidInput(
-            f"state: unknown {state!r}; one of {', '.join(ReturnState.values)}",
-            details=[{"field": "state", "reason": "unknown state"}],
+            _unknown_state(state, ReturnState.values),
+            details=[{"field": "state", "reason": _("unknown state")}],
         )
     org_ids = None if principal.is_staff_reader else principal.organisation_ids
     rows = obligations(
@@ -226,7 +235,7 @@ def return_get_for(principal: Principal, pk: int) -> Return:
     principal.require_authenticated()
     ret = _returns().filter(pk=pk).first()
     if ret is None or not (principal.is_staff_reader or principal.is_member(ret.licence.holder_id)):
-        raise NotFound("Return not found.")
+        raise NotFound(_("Return not found."))
     return ret
 
 
@@ -234,14 +243,14 @@ def current_version(ret: Return) -> ReturnVersion:
     for version in ret.versions.all():
         if version.version == ret.current_version:
             return version
-    raise NotFound("Return version not found.")
+    raise NotFound(_("Return version not found."))
 
 
 def version_of(ret: Return, number: int) -> ReturnVersion:
     for version in ret.versions.all():
         if version.version == number:
             return version
-    raise NotFound(f"This return has no version {number}.")
+    raise NotFound(_("This return has no version %(number)s.") % {"number": number})
 
 
 def return_estimate(
@@ -272,7 +281,7 @@ def licence_for_filing(principal: Principal, licence_id: int) -> Licence:
     principal.require_authenticated()
     lic = Licence.objects.select_related("holder", "regime").filter(pk=licence_id).first()
     if lic is None or not principal.is_member(lic.holder_id):
-        raise NotFound("Licence not found.")
+        raise NotFound(_("Licence not found."))
     return lic
 
 
@@ -321,13 +330,13 @@ def violation_list_for(
 ) -> QuerySet[Violation]:
     principal.require_authenticated()
     if not principal.is_staff_reader:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     qs = _violations()
     if state:
         if state not in ViolationState.values:
             raise InvalidInput(
-                f"state: unknown {state!r}; one of {', '.join(ViolationState.values)}",
-                details=[{"field": "state", "reason": "unknown state"}],
+                _unknown_state(state, ViolationState.values),
+                details=[{"field": "state", "reason": _("unknown state")}],
             )
         qs = qs.filter(state=state)
     if open_only:
@@ -341,7 +350,7 @@ def violation_get_for(principal: Principal, pk: int) -> Violation:
     principal.require_authenticated()
     v = _violations().filter(pk=pk).first()
     if v is None or not principal.is_staff_reader:
-        raise NotFound("Violation not found.")
+        raise NotFound(_("Violation not found."))
     return v
 
 

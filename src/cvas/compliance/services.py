@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cvas.accounts.choices import MembershipRole, StaffRole
 from cvas.accounts.models import Membership, StaffRoleGrant
@@ -83,24 +85,34 @@ class _Errors:
         if self.details:
             message = "; ".join(f"{d['field']}: {d['reason']}" for d in self.details[:10])
             if len(self.details) > 10:
-                message += f"; and {len(self.details) - 10} more"
+                # Translators: %(problems)s is a list of problems; %(count)s how many more there are.
+                message = _("%(problems)s; and %(count)s more") % {
+                    "problems": message,
+                    "count": len(self.details) - 10,
+                }
             raise InvalidInput(message, details=self.details)
 
 
 def _count(value: Any, field: str, errors: _Errors, what: str) -> int:
     if isinstance(value, bool) or value is None or value == "":
-        errors.add(field, f"required: {what} (a whole number, 0 or more)")
+        # Translators: %(what)s names the figure, e.g. "the number of subscribers".
+        errors.add(field, _("required: %(what)s (a whole number, 0 or more)") % {"what": what})
         return 0
     try:
         number = int(str(value).strip().replace(",", "")) if not isinstance(value, int) else value
     except ValueError:
-        errors.add(field, f"{value!r} is not a whole number")
+        errors.add(field, _("%(value)s is not a whole number") % {"value": repr(value)})
         return 0
     if number < 0:
-        errors.add(field, f"{number} is negative; {what} must be 0 or more")
+        errors.add(
+            field,
+            # Translators: %(what)s names the figure, e.g. "the number of subscribers".
+            _("%(number)s is negative; %(what)s must be 0 or more")
+            % {"number": number, "what": what},
+        )
         return 0
     if number > MAX_BIGINT:
-        errors.add(field, f"{number} is too large")
+        errors.add(field, _("%(number)s is too large") % {"number": number})
         return 0
     return number
 
@@ -113,15 +125,17 @@ def _date(value: Any, field: str, errors: _Errors) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        errors.add(field, f"{value!r} is not a date (YYYY-MM-DD)")
+        errors.add(field, _("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(value)})
         return None
 
 
 WHAT = {
-    "new_subscriptions": "subscriptions that began in the period",
-    "ended_subscriptions": "subscriptions that ended in the period",
-    "traffic_domestic_bytes": "domestic traffic carried in the period, in bytes",
-    "traffic_international_bytes": "international traffic carried in the period, in bytes",
+    "new_subscriptions": gettext_lazy("subscriptions that began in the period"),
+    "ended_subscriptions": gettext_lazy("subscriptions that ended in the period"),
+    "traffic_domestic_bytes": gettext_lazy("domestic traffic carried in the period, in bytes"),
+    "traffic_international_bytes": gettext_lazy(
+        "international traffic carried in the period, in bytes"
+    ),
 }
 
 
@@ -132,22 +146,25 @@ def clean_figures(
     errors = _Errors()
     for key in data:
         if key not in FIGURE_FIELDS:
-            errors.add(key, "not a field of a return")
+            errors.add(key, _("not a field of a return"))
     subscribers_raw = data.get("subscribers")
     subscribers: dict[str, int] = {}
     if subscribers_raw is None:
-        errors.add("subscribers", "required: subscribers at the period's end, by category")
+        errors.add("subscribers", _("required: subscribers at the period's end, by category"))
     elif not isinstance(subscribers_raw, dict):
-        errors.add("subscribers", "expected an object {category: count}")
+        # Translators: keep "{category: count}" as it is (the shape of the JSON expected).
+        errors.add("subscribers", _("expected an object {category: count}"))
     else:
         for category, n in subscribers_raw.items():
             field = f"subscribers.{category}"
             if category not in SubscriberCategory.values:
                 errors.add(
-                    field, f"unknown category; one of {', '.join(SubscriberCategory.values)}"
+                    field,
+                    _("unknown category; one of %(allowed)s")
+                    % {"allowed": ", ".join(SubscriberCategory.values)},
                 )
                 continue
-            count = _count(n, field, errors, "the number of subscribers")
+            count = _count(n, field, errors, _("the number of subscribers"))
             if count:
                 subscribers[category] = count
     clean: dict[str, Any] = {
@@ -155,41 +172,42 @@ def clean_figures(
         "subscribers_total": sum(subscribers.values()),
     }
     for key in COUNT_FIELDS:
-        clean[key] = _count(data.get(key), key, errors, WHAT[key])
+        clean[key] = _count(data.get(key), key, errors, str(WHAT[key]))
     gateways_raw = data.get("gateway_locations") or []
     if isinstance(gateways_raw, str):
         gateways_raw = [g for g in gateways_raw.splitlines()]
     gateways: list[str] = []
     if not isinstance(gateways_raw, list):
-        errors.add("gateway_locations", "expected a list of places")
+        errors.add("gateway_locations", _("expected a list of places"))
     else:
         if len(gateways_raw) > MAX_GATEWAYS:
-            errors.add("gateway_locations", f"at most {MAX_GATEWAYS}")
+            errors.add("gateway_locations", _("at most %(count)s") % {"count": MAX_GATEWAYS})
         for i, g in enumerate(gateways_raw[:MAX_GATEWAYS]):
             text = " ".join(str(g).split())
             if len(text) > 200:
-                errors.add(f"gateway_locations[{i}]", "at most 200 characters")
+                errors.add(f"gateway_locations[{i}]", _("at most 200 characters"))
             elif text and text not in gateways:
                 gateways.append(text)
     clean["gateway_locations"] = gateways
     incidents_raw = data.get("incidents") or []
     incidents: list[dict[str, Any]] = []
     if not isinstance(incidents_raw, list):
-        errors.add("incidents", "expected a list of incidents")
+        errors.add("incidents", _("expected a list of incidents"))
         incidents_raw = []
     if len(incidents_raw) > MAX_INCIDENTS:
-        errors.add("incidents", f"at most {MAX_INCIDENTS}")
+        errors.add("incidents", _("at most %(count)s") % {"count": MAX_INCIDENTS})
     for i, item in enumerate(incidents_raw[:MAX_INCIDENTS]):
         where = f"incidents[{i}]"
         if not isinstance(item, dict):
-            errors.add(where, "expected an object with date, kind, description, resolved")
+            # Translators: keep date, kind, description, resolved as they are (names of fields).
+            errors.add(where, _("expected an object with date, kind, description, resolved"))
             continue
         unknown = [k for k in item if k not in ("date", "kind", "description", "resolved")]
         for k in unknown:
-            errors.add(f"{where}.{k}", "not a field of an incident")
+            errors.add(f"{where}.{k}", _("not a field of an incident"))
         day = _date(item.get("date"), f"{where}.date", errors) if item.get("date") else None
         if not item.get("date"):
-            errors.add(f"{where}.date", "required")
+            errors.add(f"{where}.date", _("required"))
         elif (
             day is not None
             and period_start
@@ -197,16 +215,21 @@ def clean_figures(
             and not period_start <= day <= period_end
         ):
             errors.add(
-                f"{where}.date", f"{day} is outside the period ({period_start} to {period_end})"
+                f"{where}.date",
+                _("%(day)s is outside the period (%(start)s to %(end)s)")
+                % {"day": day, "start": period_start, "end": period_end},
             )
         kind = str(item.get("kind") or "").strip()
         if kind not in IncidentKind.values:
-            errors.add(f"{where}.kind", f"one of {', '.join(IncidentKind.values)}")
+            errors.add(
+                f"{where}.kind",
+                _("one of %(allowed)s") % {"allowed": ", ".join(IncidentKind.values)},
+            )
         description = " ".join(str(item.get("description") or "").split())
         if not description:
-            errors.add(f"{where}.description", "required: what happened")
+            errors.add(f"{where}.description", _("required: what happened"))
         elif len(description) > 2000:
-            errors.add(f"{where}.description", "at most 2,000 characters")
+            errors.add(f"{where}.description", _("at most 2,000 characters"))
         resolved = item.get("resolved")
         if isinstance(resolved, str):
             resolved = {
@@ -218,7 +241,7 @@ def clean_figures(
                 "0": False,
             }.get(resolved.strip().lower())
         if not isinstance(resolved, bool):
-            errors.add(f"{where}.resolved", "required: yes or no (true or false)")
+            errors.add(f"{where}.resolved", _("required: yes or no (true or false)"))
         incidents.append(
             {
                 "date": day.isoformat() if day else None,
@@ -310,30 +333,59 @@ def _period_for(
 ) -> Period:
     if end < start:
         raise InvalidInput(
-            f"period_end: {end} is before period_start {start}",
-            details=[{"field": "period_end", "reason": "before the period's start"}],
+            # Translators: keep period_end and period_start (names of fields) as they are.
+            _("period_end: %(end)s is before period_start %(start)s")
+            % {"end": end, "start": start},
+            details=[{"field": "period_end", "reason": _("before the period's start")}],
         )
     if end >= today:
         raise InvalidInput(
-            f"period: the period ends on {end}, which is not over yet; its return can be filed "
-            f"from {end + dt.timedelta(days=1)}.",
-            details=[{"field": "period_end", "reason": "the period has not ended (in the future)"}],
+            # Translators: keep "period:" (the name of a field) as it is.
+            _(
+                "period: the period ends on %(end)s, which is not over yet; its return can be "
+                "filed from %(first_day)s."
+            )
+            % {"end": end, "first_day": end + dt.timedelta(days=1)},
+            details=[
+                {"field": "period_end", "reason": _("the period has not ended (in the future)")}
+            ],
         )
     periods = licence_periods(licence, until=today, schedule=schedule)
     for p in periods:
         if (p.start, p.end) == (start, end):
             return p
     containing = next((p for p in periods if p.start <= start <= p.end), None)
+    args = {"start": start, "end": end, "number": licence.display_number}
     if containing is not None:
-        hint = f"the return period that contains {start} is {containing.start} to {containing.end} ({containing.label})"
+        args.update(
+            period_start=containing.start, period_end=containing.end, period=containing.label
+        )
+        # Translators: keep "period:" (the name of a field) as it is.
+        message = _(
+            "period: %(start)s to %(end)s is not a return period of licence %(number)s; the "
+            "return period that contains %(start)s is %(period_start)s to %(period_end)s "
+            "(%(period)s)."
+        )
+        reason = _(
+            "not a return period; the return period that contains %(start)s is "
+            "%(period_start)s to %(period_end)s (%(period)s)"
+        )
     elif periods:
-        hint = f"its return periods run from {periods[0].start} to {periods[-1].end}"
+        args.update(first_day=periods[0].start, last_day=periods[-1].end)
+        # Translators: keep "period:" (the name of a field) as it is.
+        message = _(
+            "period: %(start)s to %(end)s is not a return period of licence %(number)s; its "
+            "return periods run from %(first_day)s to %(last_day)s."
+        )
+        reason = _("not a return period; its return periods run from %(first_day)s to %(last_day)s")
     else:
-        hint = "the licence was not in force during any return period yet"
-    raise InvalidInput(
-        f"period: {start} to {end} is not a return period of licence {licence.display_number}; {hint}.",
-        details=[{"field": "period_start", "reason": f"not a return period; {hint}"}],
-    )
+        # Translators: keep "period:" (the name of a field) as it is.
+        message = _(
+            "period: %(start)s to %(end)s is not a return period of licence %(number)s; the "
+            "licence was not in force during any return period yet."
+        )
+        reason = _("not a return period; the licence was not in force during any return period yet")
+    raise InvalidInput(message % args, details=[{"field": "period_start", "reason": reason % args}])
 
 
 def _check_filer(principal: Principal, licence: Licence) -> None:
@@ -345,7 +397,7 @@ def _check_backdate(licence: Licence, filed_at: dt.datetime | None) -> dt.dateti
     if filed_at is None:
         return timezone.now()
     if not licence.is_demo:
-        raise Forbidden("Only demo data may be filed with a date in the past.")
+        raise Forbidden(_("Only demo data may be filed with a date in the past."))
     return filed_at
 
 
@@ -406,20 +458,44 @@ def return_file(
     existing = Return.objects.filter(licence=lic, period_start=period.start).first()
     if existing is not None:
         raise Conflict(
-            f"The return for {period.label} is already filed (version {existing.current_version}); "
-            "file an amendment to change it.",
+            _(
+                "The return for %(period)s is already filed (version %(version)s); file an "
+                "amendment to change it."
+            )
+            % {"period": period.label, "version": existing.current_version},
             code="already_filed",
-            details=[{"field": "period_start", "reason": f"already filed as return {existing.pk}"}],
+            details=[
+                {
+                    "field": "period_start",
+                    # Translators: %(number)s is the return's number in the registry.
+                    "reason": _("already filed as return %(number)s") % {"number": existing.pk},
+                }
+            ],
         )
     clash = Return.objects.filter(
         licence=lic, period_start__lte=period.end, period_end__gte=period.start
     ).first()
     if clash is not None:
         raise Conflict(
-            f"period: {period.start} to {period.end} overlaps the return already filed for "
-            f"{clash.period_start} to {clash.period_end}.",
+            # Translators: keep "period:" (the name of a field) as it is.
+            _(
+                "period: %(start)s to %(end)s overlaps the return already filed for "
+                "%(other_start)s to %(other_end)s."
+            )
+            % {
+                "start": period.start,
+                "end": period.end,
+                "other_start": clash.period_start,
+                "other_end": clash.period_end,
+            },
             code="period_overlap",
-            details=[{"field": "period_start", "reason": f"overlaps return {clash.pk}"}],
+            details=[
+                {
+                    "field": "period_start",
+                    # Translators: %(number)s is the return's number in the registry.
+                    "reason": _("overlaps return %(number)s") % {"number": clash.pk},
+                }
+            ],
         )
     flags = _flags(lic, period, figures, schedule)
     try:
@@ -436,7 +512,8 @@ def return_file(
             )
     except IntegrityError:
         raise Conflict(
-            f"The return for {period.label} was filed at the same moment by someone else.",
+            _("The return for %(period)s was filed at the same moment by someone else.")
+            % {"period": period.label},
             code="already_filed",
         ) from None
     version = ReturnVersion.objects.create(
@@ -487,8 +564,9 @@ def return_amend(
     why = " ".join((reason or "").split())
     if not why:
         raise InvalidInput(
-            "reason: say why the return is amended",
-            details=[{"field": "reason", "reason": "required"}],
+            # Translators: keep "reason:" (the name of a field) as it is.
+            _("reason: say why the return is amended"),
+            details=[{"field": "reason", "reason": _("required")}],
         )
     lic = _lock_licence(periodic_return.licence)
     ret = Return.objects.select_for_update().get(pk=periodic_return.pk)
@@ -498,8 +576,8 @@ def return_amend(
     unchanged = all(getattr(previous, k) == v for k, v in figures.items())
     if unchanged:
         raise InvalidInput(
-            "The amendment changes none of the figures of the current version.",
-            details=[{"field": "figures", "reason": "identical to the current version"}],
+            _("The amendment changes none of the figures of the current version."),
+            details=[{"field": "figures", "reason": _("identical to the current version")}],
         )
     schedule = Schedule.load()
     period = Period(
@@ -547,24 +625,27 @@ def return_amend(
 # -- violations ----------------------------------------------------------------------------------
 
 
-def _require_text(value: str, field: str, what: str) -> str:
+def _require_text(value: str, field: str, message: str) -> str:
+    """The text, stripped; `message` (translated, starting with "field: ") when it is empty."""
     text = (value or "").strip()
     if not text:
-        raise InvalidInput(f"{field}: {what}", details=[{"field": field, "reason": "required"}])
+        raise InvalidInput(message, details=[{"field": field, "reason": _("required")}])
     return text
 
 
 def _clean_sanction(sanction: str, fine_amount_pkr: Any) -> tuple[str, Decimal | None]:
     if sanction not in Sanction.values:
         raise InvalidInput(
-            f"sanction: one of {', '.join(Sanction.values)}",
-            details=[{"field": "sanction", "reason": "unknown sanction"}],
+            # Translators: keep "sanction:" (the name of a field) as it is.
+            _("sanction: one of %(allowed)s") % {"allowed": ", ".join(Sanction.values)},
+            details=[{"field": "sanction", "reason": _("unknown sanction")}],
         )
     if sanction != Sanction.FINE:
         if fine_amount_pkr not in (None, ""):
             raise InvalidInput(
-                "fine_amount_pkr: only a fine has an amount",
-                details=[{"field": "fine_amount_pkr", "reason": "only for a fine"}],
+                # Translators: keep "fine_amount_pkr:" (the name of a field) as it is.
+                _("fine_amount_pkr: only a fine has an amount"),
+                details=[{"field": "fine_amount_pkr", "reason": _("only for a fine")}],
             )
         return sanction, None
     try:
@@ -573,9 +654,10 @@ def _clean_sanction(sanction: str, fine_amount_pkr: Any) -> tuple[str, Decimal |
         amount = Decimal(-1)
     if not amount.is_finite() or amount <= 0 or amount >= Decimal(10**12):
         raise InvalidInput(
-            "fine_amount_pkr: a fine needs an amount in rupees, more than 0",
+            # Translators: keep "fine_amount_pkr:" (the name of a field) as it is.
+            _("fine_amount_pkr: a fine needs an amount in rupees, more than 0"),
             details=[
-                {"field": "fine_amount_pkr", "reason": "a positive amount in PKR is required"}
+                {"field": "fine_amount_pkr", "reason": _("a positive amount in PKR is required")}
             ],
         )
     return sanction, amount.quantize(Decimal("0.01"))
@@ -672,23 +754,31 @@ def violation_record(
     principal.require_role(StaffRole.COMPLIANCE_OFFICER)
     if kind not in ViolationKind.values:
         raise InvalidInput(
-            f"kind: one of {', '.join(ViolationKind.values)}",
-            details=[{"field": "kind", "reason": "unknown kind"}],
+            # Translators: keep "kind:" (the name of a field) as it is.
+            _("kind: one of %(allowed)s") % {"allowed": ", ".join(ViolationKind.values)},
+            details=[{"field": "kind", "reason": _("unknown kind")}],
         )
     if occurred_on > pk_today():
         raise InvalidInput(
-            f"occurred_on: {occurred_on} is in the future",
-            details=[{"field": "occurred_on", "reason": "in the future"}],
+            # Translators: keep "occurred_on:" (the name of a field) as it is.
+            _("occurred_on: %(day)s is in the future") % {"day": occurred_on},
+            details=[{"field": "occurred_on", "reason": _("in the future")}],
         )
-    text = _require_text(evidence, "evidence", "describe the evidence")
+    text = _require_text(
+        # Translators: keep "evidence:" (the name of a field) as it is.
+        evidence,
+        "evidence",
+        _("evidence: describe the evidence"),
+    )
     lic = _lock_licence(licence)
     fine = None
     if sanction:
         sanction, fine = _clean_sanction(sanction, fine_amount_pkr)
     elif fine_amount_pkr not in (None, ""):
         raise InvalidInput(
-            "fine_amount_pkr: propose the fine sanction with it",
-            details=[{"field": "fine_amount_pkr", "reason": "only for a fine"}],
+            # Translators: keep "fine_amount_pkr:" (the name of a field) as it is.
+            _("fine_amount_pkr: propose the fine sanction with it"),
+            details=[{"field": "fine_amount_pkr", "reason": _("only for a fine")}],
         )
     return _create_violation(
         actor=principal.actor,
@@ -707,12 +797,15 @@ def _lock_violation(v: Violation) -> Violation:
     return Violation.objects.select_for_update().select_related("licence__holder").get(pk=v.pk)
 
 
-def _require_state(v: Violation, allowed: set[str], what: str) -> None:
+def _require_state(v: Violation, allowed: set[str], message: str) -> None:
+    """Refuse unless `v` is in one of the `allowed` states; `message` (translated) takes the
+    placeholders %(reference)s, %(state)s and %(allowed)s."""
     if v.state not in allowed:
         allowed_text = ", ".join(sorted(ViolationState(s).value for s in allowed))
         raise IllegalTransition(
-            f"{v.reference} is {v.state}; it can be {what} only when {allowed_text}.",
-            details=[{"field": "state", "reason": f"is {v.state}"}],
+            message % {"reference": v.reference, "state": v.state, "allowed": allowed_text},
+            # Translators: %(state)s is the code of a violation's state, e.g. open.
+            details=[{"field": "state", "reason": _("is %(state)s") % {"state": v.state}}],
         )
 
 
@@ -728,7 +821,12 @@ def violation_propose(
     """A compliance officer proposes (or revises) the sanction for the licensing officer to decide."""
     principal.require_scope("write")
     principal.require_role(StaffRole.COMPLIANCE_OFFICER)
-    why = _require_text(reason, "reason", "say why this sanction is proposed")
+    why = _require_text(
+        # Translators: keep "reason:" (the name of a field) as it is.
+        reason,
+        "reason",
+        _("reason: say why this sanction is proposed"),
+    )
     v = _lock_violation(violation)
     _require_state(
         v,
@@ -737,7 +835,9 @@ def violation_propose(
             ViolationState.AWAITING_CONFIRMATION,
             ViolationState.SANCTION_PROPOSED,
         },
-        "given a proposed sanction",
+        # Translators: %(reference)s is a violation's reference (VIO-2026-000001); %(state)s and
+        # %(allowed)s are codes of states (open, sanction_proposed...).
+        _("%(reference)s is %(state)s; it can be given a proposed sanction only when %(allowed)s."),
     )
     before = snapshot(v)
     v.proposed_sanction, v.fine_amount_pkr = _clean_sanction(sanction, fine_amount_pkr)
@@ -758,7 +858,13 @@ def violation_confirm(*, principal: Principal, violation: Violation, reason: str
     principal.require_scope("write")
     principal.require_role(StaffRole.COMPLIANCE_OFFICER)
     v = _lock_violation(violation)
-    _require_state(v, {ViolationState.AWAITING_CONFIRMATION}, "confirmed")
+    _require_state(
+        v,
+        {ViolationState.AWAITING_CONFIRMATION},
+        # Translators: %(reference)s is a violation's reference (VIO-2026-000001); %(state)s and
+        # %(allowed)s are codes of states (open, sanction_proposed...).
+        _("%(reference)s is %(state)s; it can be confirmed only when %(allowed)s."),
+    )
     before = snapshot(v)
     why = (reason or "").strip() or "Confirmed the proposed warning."
     return _violation_move(
@@ -775,7 +881,12 @@ def violation_confirm(*, principal: Principal, violation: Violation, reason: str
 def violation_dismiss(*, principal: Principal, violation: Violation, reason: str) -> Violation:
     principal.require_scope("write")
     principal.require_role(StaffRole.COMPLIANCE_OFFICER)
-    why = _require_text(reason, "reason", "say why the violation is dismissed")
+    why = _require_text(
+        # Translators: keep "reason:" (the name of a field) as it is.
+        reason,
+        "reason",
+        _("reason: say why the violation is dismissed"),
+    )
     v = _lock_violation(violation)
     _require_state(
         v,
@@ -784,7 +895,9 @@ def violation_dismiss(*, principal: Principal, violation: Violation, reason: str
             ViolationState.OPEN,
             ViolationState.SANCTION_PROPOSED,
         },
-        "dismissed",
+        # Translators: %(reference)s is a violation's reference (VIO-2026-000001); %(state)s and
+        # %(allowed)s are codes of states (open, sanction_proposed...).
+        _("%(reference)s is %(state)s; it can be dismissed only when %(allowed)s."),
     )
     return _violation_move(
         v,
@@ -809,12 +922,24 @@ def violation_decide(
     principal.require_role(StaffRole.LICENSING_OFFICER)
     if decision not in Decision.values:
         raise InvalidInput(
-            f"decision: one of {', '.join(Decision.values)}",
-            details=[{"field": "decision", "reason": "unknown decision"}],
+            # Translators: keep "decision:" (the name of a field) as it is.
+            _("decision: one of %(allowed)s") % {"allowed": ", ".join(Decision.values)},
+            details=[{"field": "decision", "reason": _("unknown decision")}],
         )
-    why = _require_text(reason, "reason", "a reason is required to decide")
+    why = _require_text(
+        # Translators: keep "reason:" (the name of a field) as it is.
+        reason,
+        "reason",
+        _("reason: a reason is required to decide"),
+    )
     v = _lock_violation(violation)
-    _require_state(v, {ViolationState.SANCTION_PROPOSED}, "decided")
+    _require_state(
+        v,
+        {ViolationState.SANCTION_PROPOSED},
+        # Translators: %(reference)s is a violation's reference (VIO-2026-000001); %(state)s and
+        # %(allowed)s are codes of states (open, sanction_proposed...).
+        _("%(reference)s is %(state)s; it can be decided only when %(allowed)s."),
+    )
     before = snapshot(v)
     v.decision = decision
     v.decision_reason = why
@@ -871,8 +996,9 @@ def cost_parameter_set(
     principal.require_role(StaffRole.ADMINISTRATOR, StaffRole.COMPLIANCE_OFFICER)
     if key not in CostParameterKey.values:
         raise InvalidInput(
-            f"key: one of {', '.join(CostParameterKey.values)}",
-            details=[{"field": "key", "reason": "unknown parameter"}],
+            # Translators: keep "key:" (the name of a field) as it is.
+            _("key: one of %(allowed)s") % {"allowed": ", ".join(CostParameterKey.values)},
+            details=[{"field": "key", "reason": _("unknown parameter")}],
         )
     try:
         number = Decimal(str(value).replace(",", "").strip())
@@ -880,14 +1006,21 @@ def cost_parameter_set(
         number = Decimal(-1)
     if not number.is_finite() or number <= 0 or number >= Decimal(10**14):
         raise InvalidInput(
-            f"value: {value!r} is not a positive number",
-            details=[{"field": "value", "reason": "a positive number is required"}],
+            # Translators: keep "value:" (the name of a field) as it is.
+            _("value: %(value)s is not a positive number") % {"value": repr(value)},
+            details=[{"field": "value", "reason": _("a positive number is required")}],
         )
-    text = _require_text(source, "source", "say where the value comes from")
+    text = _require_text(
+        # Translators: keep "source:" (the name of a field) as it is.
+        source,
+        "source",
+        _("source: say where the value comes from"),
+    )
     if as_of is not None and as_of > pk_today():
         raise InvalidInput(
-            f"as_of: {as_of} is in the future",
-            details=[{"field": "as_of", "reason": "in the future"}],
+            # Translators: keep "as_of:" (the name of a field) as it is.
+            _("as_of: %(day)s is in the future") % {"day": as_of},
+            details=[{"field": "as_of", "reason": _("in the future")}],
         )
     default = costs.DEFAULTS[key]
     row = CostParameter.objects.select_for_update().filter(key=key).first()
@@ -1217,15 +1350,24 @@ def return_amend_csv(
         periodic_return.period_end,
     ):
         raise InvalidInput(
-            f"The CSV file was refused: line {parsed.lines.get('period_start', 2)}, column value: "
-            f"the file is for {parsed.period_start} to {parsed.period_end}, but this return is for "
-            f"{periodic_return.period_start} to {periodic_return.period_end}.",
+            # Translators: "column value" names the CSV file's column "value"; keep "value".
+            _(
+                "The CSV file was refused: line %(line)s, column value: the file is for "
+                "%(start)s to %(end)s, but this return is for %(return_start)s to %(return_end)s."
+            )
+            % {
+                "line": parsed.lines.get("period_start", 2),
+                "start": parsed.period_start,
+                "end": parsed.period_end,
+                "return_start": periodic_return.period_start,
+                "return_end": periodic_return.period_end,
+            },
             details=[
                 {
                     "field": "period_start",
                     "line": parsed.lines.get("period_start", 2),
                     "column": "value",
-                    "reason": "not this return's period",
+                    "reason": _("not this return's period"),
                 }
             ],
         )

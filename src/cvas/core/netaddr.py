@@ -5,6 +5,8 @@ from __future__ import annotations
 import bisect
 import ipaddress
 
+from django.utils.translation import gettext as _
+
 from cvas.core.errors import InvalidInput
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -35,17 +37,17 @@ _NOT_PUBLIC = [
 ]
 
 
-def prefix_problem(net: IPNetwork) -> str | None:
-    """Why `net` is not a public, registrable prefix; None if it is."""
+def _problem(net: IPNetwork) -> tuple[str, dict[str, str]] | None:
+    """Why `net` is not a public, registrable prefix, as a kind and its values; None if it is."""
     if isinstance(net, ipaddress.IPv6Network) and net.network_address.ipv4_mapped is not None:
-        return "an IPv4-mapped IPv6 address (::ffff:0:0/96); give the IPv4 address instead"
+        return "mapped", {}
     for block in _NOT_PUBLIC:
         if block.version == net.version and (net.subnet_of(block) or net.supernet_of(block)):  # type: ignore[arg-type]
             if block.network_address.is_multicast:
-                return f"a multicast range ({block})"
-            return f"a reserved or documentation range ({block}), not public address space"
+                return "multicast", {"block": str(block)}
+            return "documentation", {"block": str(block)}
     if net.is_private:
-        return f"a private range ({net}), not public address space"
+        return "private", {"block": str(net)}
     if (
         net.is_loopback
         or net.is_link_local
@@ -53,10 +55,61 @@ def prefix_problem(net: IPNetwork) -> str | None:
         or net.is_reserved
         or net.is_multicast
     ):
-        return "a reserved range, not public address space"
+        return "reserved", {}
     if not net.is_global:
-        return "not public address space"
+        return "not_global", {}
     return None
+
+
+def _problem_reason(kind: str, values: dict[str, str]) -> str:
+    """The reason alone, as `details[].reason` and registry row errors give it."""
+    if kind == "mapped":
+        return _("an IPv4-mapped IPv6 address (::ffff:0:0/96); give the IPv4 address instead")
+    if kind == "multicast":
+        # Translators: %(block)s is an address range such as 224.0.0.0/4.
+        return _("a multicast range (%(block)s)") % values
+    if kind == "documentation":
+        # Translators: %(block)s is an address range such as 192.0.2.0/24.
+        return _("a reserved or documentation range (%(block)s), not public address space") % values
+    if kind == "private":
+        # Translators: %(block)s is an address range such as 10.0.0.0/8.
+        return _("a private range (%(block)s), not public address space") % values
+    if kind == "reserved":
+        return _("a reserved range, not public address space")
+    return _("not public address space")
+
+
+def _problem_message(kind: str, values: dict[str, str]) -> str:
+    """The whole sentence: '<field>: <prefix> is <reason>' (the field's name stays in English)."""
+    if kind == "mapped":
+        text = _(
+            # Translators: %(field)s is a field's name (kept in English); %(net)s the prefix given.
+            "%(field)s: %(net)s is an IPv4-mapped IPv6 address (::ffff:0:0/96); "
+            "give the IPv4 address instead"
+        )
+    elif kind == "multicast":
+        # Translators: %(net)s is the prefix given; %(block)s the reserved range it falls in.
+        text = _("%(field)s: %(net)s is a multicast range (%(block)s)")
+    elif kind == "documentation":
+        text = _(
+            # Translators: %(net)s is the prefix given; %(block)s the reserved range it falls in.
+            "%(field)s: %(net)s is a reserved or documentation range (%(block)s), "
+            "not public address space"
+        )
+    elif kind == "private":
+        # Translators: %(net)s is the prefix given; %(block)s the private range (the same prefix).
+        text = _("%(field)s: %(net)s is a private range (%(block)s), not public address space")
+    elif kind == "reserved":
+        text = _("%(field)s: %(net)s is a reserved range, not public address space")
+    else:
+        text = _("%(field)s: %(net)s is not public address space")
+    return text % values
+
+
+def prefix_problem(net: IPNetwork) -> str | None:
+    """Why `net` is not a public, registrable prefix (in the current language); None if it is."""
+    found = _problem(net)
+    return _problem_reason(*found) if found else None
 
 
 def _blocked_intervals() -> dict[int, tuple[list[int], list[int]]]:
@@ -113,7 +166,10 @@ def parse_public_prefix(text: str, *, field: str = "prefix") -> IPNetwork:
     """Normalise a prefix ("203.0.113.0/24", "2400:cb00::/32"; a bare address is a /32 or /128)."""
     raw = text.strip()
     if not raw:
-        raise InvalidInput(f"{field}: empty", details=[{"field": field, "reason": "required"}])
+        raise InvalidInput(
+            _("%(field)s: empty") % {"field": field},
+            details=[{"field": field, "reason": _("required")}],
+        )
     try:
         strict = ipaddress.ip_network(raw)
     except ValueError:
@@ -124,20 +180,31 @@ def parse_public_prefix(text: str, *, field: str = "prefix") -> IPNetwork:
         loose = ipaddress.ip_network(raw, strict=False)
     except ValueError:
         raise InvalidInput(
-            f"{field}: {raw!r} is not an IPv4 or IPv6 address or prefix",
-            details=[{"field": field, "reason": "malformed address or prefix", "value": raw}],
+            # Translators: %(field)s is a field's name (kept in English); %(raw)r is what was typed,
+            # in quotes.
+            _("%(field)s: %(raw)r is not an IPv4 or IPv6 address or prefix")
+            % {"field": field, "raw": raw},
+            details=[{"field": field, "reason": _("malformed address or prefix"), "value": raw}],
         ) from None
     if strict is None and "/" in raw and loose.network_address != ipaddress.ip_interface(raw).ip:
+        values = {"field": field, "raw": raw, "net": str(loose)}
         raise InvalidInput(
-            f"{field}: {raw} has host bits set; did you mean {loose}?",
+            # Translators: %(field)s is a field's name (kept in English); %(raw)s is the prefix as
+            # typed; %(net)s the same prefix with its host bits cleared.
+            _("%(field)s: %(raw)s has host bits set; did you mean %(net)s?") % values,
             details=[
-                {"field": field, "reason": f"host bits set; did you mean {loose}?", "value": raw}
+                {
+                    "field": field,
+                    "reason": _("host bits set; did you mean %(net)s?") % values,
+                    "value": raw,
+                }
             ],
         )
-    problem = prefix_problem(loose)
-    if problem:
+    found = _problem(loose)
+    if found:
+        kind, values = found
         raise InvalidInput(
-            f"{field}: {loose} is {problem}",
-            details=[{"field": field, "reason": problem, "value": raw}],
+            _problem_message(kind, {**values, "field": field, "net": str(loose)}),
+            details=[{"field": field, "reason": _problem_reason(kind, values), "value": raw}],
         )
     return loose

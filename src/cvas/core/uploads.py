@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from cvas.core.errors import InvalidInput
 
@@ -61,11 +62,14 @@ def check_text(stream: IO[bytes], *, size: int, limit: int, field: str = "file")
     (a NUL byte, or not UTF-8, in its first 64 KiB)."""
     if size <= 0:
         raise InvalidInput(
-            f"{field}: the file is empty", details=[{"field": field, "reason": "empty file"}]
+            _("%(field)s: the file is empty") % {"field": field},
+            details=[{"field": field, "reason": "empty file"}],
         )
     if size > limit:
         raise InvalidInput(
-            f"{field}: the file is {size:,} bytes; the limit is {limit:,}",
+            # Translators: %(size)s and %(limit)s are numbers of bytes, already formatted.
+            _("%(field)s: the file is %(size)s bytes; the limit is %(limit)s")
+            % {"field": field, "size": f"{size:,}", "limit": f"{limit:,}"},
             details=[{"field": field, "reason": f"larger than {limit} bytes"}],
         )
     stream.seek(0)
@@ -80,6 +84,7 @@ def check_text(stream: IO[bytes], *, size: int, limit: int, field: str = "file")
             binary = exc.start < len(head) - 3
     if binary:
         raise InvalidInput(
-            f"{field}: not a CSV text file (its content is binary or not UTF-8)",
+            _("%(field)s: not a CSV text file (its content is binary or not UTF-8)")
+            % {"field": field},
             details=[{"field": field, "reason": "not a UTF-8 CSV file"}],
         )

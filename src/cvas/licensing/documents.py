@@ -8,6 +8,7 @@ import unicodedata
 from typing import IO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from cvas.core.errors import InvalidInput
 
@@ -32,25 +33,29 @@ def check_pdf(stream: IO[bytes], *, size: int, field: str = "file") -> str:
     limit = settings.DOCUMENT_MAX_BYTES
     if size <= 0:
         raise InvalidInput(
-            f"{field}: the file is empty", details=[{"field": field, "reason": "empty file"}]
+            _("%(field)s: the file is empty") % {"field": field},
+            details=[{"field": field, "reason": "empty file"}],
         )
     if size > limit:
         raise InvalidInput(
-            f"{field}: the file is {size:,} bytes; the limit is {limit:,}",
+            # Translators: %(size)s and %(limit)s are numbers of bytes, already formatted.
+            _("%(field)s: the file is %(size)s bytes; the limit is %(limit)s")
+            % {"field": field, "size": f"{size:,}", "limit": f"{limit:,}"},
             details=[{"field": field, "reason": f"larger than {limit} bytes"}],
         )
     stream.seek(0)
     head = stream.read(1024)
     if not _HEADER.match(head):
         raise InvalidInput(
-            f"{field}: not a PDF (its content does not start with %PDF-1.x)",
+            _("%(field)s: not a PDF (its content does not start with %%PDF-1.x)")
+            % {"field": field},
             details=[{"field": field, "reason": "not a PDF document"}],
         )
     stream.seek(max(0, size - 2048))
     tail = stream.read()
     if b"%%EOF" not in tail:
         raise InvalidInput(
-            f"{field}: the PDF is incomplete (no end-of-file marker)",
+            _("%(field)s: the PDF is incomplete (no end-of-file marker)") % {"field": field},
             details=[{"field": field, "reason": "truncated PDF"}],
         )
     stream.seek(0)
@@ -63,7 +68,9 @@ def check_pdf(stream: IO[bytes], *, size: int, field: str = "file") -> str:
             stream.seek(0)
             name = found.group(0).decode("latin-1")
             raise InvalidInput(
-                f"{field}: the PDF contains active content ({name}); send a plain document",
+                # Translators: %(name)s is a PDF feature's name, such as /JavaScript.
+                _("%(field)s: the PDF contains active content (%(name)s); send a plain document")
+                % {"field": field, "name": name},
                 details=[{"field": field, "reason": f"PDF with active content ({name})"}],
             )
         carry = chunk[-32:]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+
 from cvas.core.errors import InvalidInput
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -19,7 +21,10 @@ def domain_normalise(text: str, *, field: str = "website") -> str:
     """'https://www.CrestVPN.pk/download' -> 'crestvpn.pk'."""
     raw = text.strip()
     if not raw:
-        raise InvalidInput(f"{field}: empty", details=[{"field": field, "reason": "required"}])
+        raise InvalidInput(
+            _("%(field)s: empty") % {"field": field},
+            details=[{"field": field, "reason": "required"}],
+        )
     candidate = raw if "://" in raw else f"http://{raw}"
     try:
         host = urlsplit(candidate).hostname or ""
@@ -35,7 +40,10 @@ def domain_normalise(text: str, *, field: str = "website") -> str:
     labels = host.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
         raise InvalidInput(
-            f"{field}: {raw!r} is not a web address (expected something like crestvpn.pk)",
+            # Translators: %(field)s is a field's name (kept in English); %(raw)r is what was typed,
+            # in quotes; crestvpn.pk is an example web address.
+            _("%(field)s: %(raw)r is not a web address (expected something like crestvpn.pk)")
+            % {"field": field, "raw": raw},
             details=[{"field": field, "reason": "not a domain name", "value": raw}],
         )
     return host

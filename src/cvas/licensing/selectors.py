@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from cvas.accounts.principal import Principal
 from cvas.core.errors import InvalidInput, NotFound
@@ -72,7 +73,10 @@ def licence_list(
     if status:
         if status not in LicenceStatus.values:
             raise InvalidInput(
-                f"Unknown status {status!r}; one of {', '.join(LicenceStatus.values)}.",
+                # Translators: %(status)r is the value given, in quotes; %(known)s lists the
+                # accepted values (machine values, kept in English).
+                _("Unknown status %(status)r; one of %(known)s.")
+                % {"status": status, "known": ", ".join(LicenceStatus.values)},
                 details=[{"field": "status", "reason": "unknown status"}],
             )
         qs = qs.filter(status=status)
@@ -80,7 +84,10 @@ def licence_list(
         qs = qs.filter(regime__code=regime)
     if sort and sort not in SORTS:
         raise InvalidInput(
-            f"Unknown sort {sort!r}; one of {', '.join(SORTS)}.",
+            # Translators: %(sort)r is the value given, in quotes; %(known)s lists the accepted
+            # values (machine values, kept in English).
+            _("Unknown sort %(sort)r; one of %(known)s.")
+            % {"sort": sort, "known": ", ".join(SORTS)},
             details=[{"field": "sort", "reason": "unknown sort"}],
         )
     return qs.order_by(*SORTS[sort or "holder"])
@@ -96,7 +103,7 @@ def licence_get_by_number(number: str) -> Licence:
         .first()
     )
     if licence is None:
-        raise NotFound(f"No licence numbered {candidate}.")
+        raise NotFound(_("No licence numbered %(number)s.") % {"number": candidate})
     return licence
 
 
@@ -105,7 +112,7 @@ def licence_get_by_token(token: str) -> Licence:
         Licence.objects.select_related("holder", "regime").filter(verification_token=token).first()
     )
     if licence is None:
-        raise NotFound("No such licence.")
+        raise NotFound(_("No such licence."))
     return licence
 
 
@@ -159,7 +166,7 @@ def verify_brand(name: str) -> Verification:
     key = brand_key(name)
     if not key:
         raise InvalidInput(
-            "brand: give a brand name", details=[{"field": "brand", "reason": "required"}]
+            _("brand: give a brand name"), details=[{"field": "brand", "reason": "required"}]
         )
     brand = Brand.objects.select_related("licence__holder").filter(name_key=key).first()
     licence = brand.licence if brand is not None else None
@@ -198,7 +205,8 @@ def application_list_for(
     if state:
         if state not in ApplicationState.values:
             raise InvalidInput(
-                f"Unknown state {state!r}.", details=[{"field": "state", "reason": "unknown state"}]
+                _("Unknown state %(state)r.") % {"state": state},
+                details=[{"field": "state", "reason": "unknown state"}],
             )
         qs = qs.filter(state=state)
     return qs.order_by("-created_at", "-pk")
@@ -212,9 +220,9 @@ def application_get_for(principal: Principal, pk: int | str) -> Application:
             "organisation", "assigned_to", "regime", "created_by"
         ).get(pk=int(pk))
     except (Application.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Application not found.") from None
+        raise NotFound(_("Application not found.")) from None
     if not (principal.is_member(app.organisation_id) or principal.is_staff_reader):
-        raise NotFound("Application not found.")
+        raise NotFound(_("Application not found."))
     return app
 
 
@@ -243,24 +251,27 @@ def application_missing(app: Application) -> list[dict[str, str]]:
         missing.append(
             {
                 "field": "service_description",
-                "reason": "describe the service (at least 20 characters)",
+                "reason": _("describe the service (at least 20 characters)"),
             }
         )
     if not app.brands:
-        missing.append({"field": "brands", "reason": "name at least one brand"})
+        missing.append({"field": "brands", "reason": _("name at least one brand")})
     if not app.gateway_prefixes:
-        missing.append({"field": "gateway_prefixes", "reason": "list at least one gateway prefix"})
+        missing.append(
+            {"field": "gateway_prefixes", "reason": _("list at least one gateway prefix")}
+        )
     for declaration in Declaration:
         if app.declarations.get(declaration.value) is not True:
             missing.append(
                 {
                     "field": f"declarations.{declaration.value}",
-                    "reason": f"declare: {declaration.label}",
+                    # Translators: %(what)s is the declaration's text.
+                    "reason": _("declare: %(what)s") % {"what": _(declaration.label)},
                 }
             )
     if not app.fee_payment_reference.strip():
         missing.append(
-            {"field": "fee_payment_reference", "reason": "give the fee payment reference"}
+            {"field": "fee_payment_reference", "reason": _("give the fee payment reference")}
         )
     present = set(app.documents.filter(removed_at__isnull=True).values_list("kind", flat=True))
     for kind in REQUIRED_DOCUMENT_KINDS:
@@ -268,7 +279,8 @@ def application_missing(app: Application) -> list[dict[str, str]]:
             missing.append(
                 {
                     "field": f"documents.{kind}",
-                    "reason": f"upload: {DocumentKind(kind).label} (PDF)",
+                    # Translators: %(what)s is the kind of document.
+                    "reason": _("upload: %(what)s (PDF)") % {"what": _(DocumentKind(kind).label)},
                 }
             )
     return missing

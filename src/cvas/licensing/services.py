@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cvas.accounts.choices import MembershipRole, StaffRole
 from cvas.accounts.models import Organisation
@@ -59,17 +61,100 @@ _FEE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-. ]{2,63}$")
 _OFFICIAL_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-. ]{2,62}[A-Za-z0-9]$")
 
 
+# -- messages in the request's language (the API, the worker and commands run in English) -------
+
+
+def _state(app: Application) -> str:
+    """The application's state as a word in a sentence ("under review")."""
+    return _(app.get_state_display()).lower()
+
+
+def _status(lic: Licence) -> str:
+    """The licence's status as a word in a sentence ("suspended")."""
+    return _(lic.get_status_display()).lower()
+
+
+def _number(lic: Licence) -> str:
+    return lic.number or _("not published")
+
+
+def _allowed(choices: Any, values: set[str]) -> str:
+    """The states an action is allowed from, in English order, each in the current language."""
+    return ", ".join(_(label).lower() for label in sorted(choices(v).label for v in values))
+
+
+def _regime_name(regime: Regime) -> str:
+    """The regime's name in the current language when it has one there, else in English."""
+    if (translation.get_language() or "en").split("-")[0] == "ur" and regime.name_ur:
+        return regime.name_ur
+    return regime.name_en
+
+
+# One whole sentence per refused move: `_move`'s action -> message (%(ref)s, %(state)s, %(allowed)s
+# are the application's reference, its state and the states the move is allowed from).
+_MOVE_REFUSED = {
+    "submitted": gettext_lazy("%(ref)s is %(state)s; it can be submitted only when %(allowed)s."),
+    "taken under review": gettext_lazy(
+        "%(ref)s is %(state)s; it can be taken under review only when %(allowed)s."
+    ),
+    "asked for information": gettext_lazy(
+        "%(ref)s is %(state)s; it can be asked for information only when %(allowed)s."
+    ),
+    "resubmitted": gettext_lazy(
+        "%(ref)s is %(state)s; it can be resubmitted only when %(allowed)s."
+    ),
+    "withdrawn": gettext_lazy("%(ref)s is %(state)s; it can be withdrawn only when %(allowed)s."),
+    "rejected": gettext_lazy("%(ref)s is %(state)s; it can be rejected only when %(allowed)s."),
+    "approved": gettext_lazy("%(ref)s is %(state)s; it can be approved only when %(allowed)s."),
+}
+# `_licence_move`'s action -> message (%(number)s, %(status)s, %(allowed)s: the licence's number,
+# its status and the statuses the action is allowed from).
+_LICENCE_MOVE_REFUSED = {
+    LicenceAction.SUSPEND: gettext_lazy(
+        "Licence %(number)s is %(status)s; it can be suspended only when %(allowed)s."
+    ),
+    LicenceAction.REINSTATE: gettext_lazy(
+        "Licence %(number)s is %(status)s; it can be reinstated only when %(allowed)s."
+    ),
+    LicenceAction.REVOKE: gettext_lazy(
+        "Licence %(number)s is %(status)s; it can be revoked only when %(allowed)s."
+    ),
+    LicenceAction.SURRENDER: gettext_lazy(
+        "Licence %(number)s is %(status)s; it can be surrendered only when %(allowed)s."
+    ),
+    LicenceAction.EXPIRE: gettext_lazy(
+        "Licence %(number)s is %(status)s; it can be expired only when %(allowed)s."
+    ),
+}
+# `_require_reason`'s purpose -> message (%(field)s: the field's name, kept in English).
+_REASON_REQUIRED = {
+    "approve": gettext_lazy("%(field)s: a reason is required to approve"),
+    "reject": gettext_lazy("%(field)s: a reason is required to reject"),
+    "request information": gettext_lazy("%(field)s: a reason is required to request information"),
+    "suspend": gettext_lazy("%(field)s: a reason is required to suspend"),
+    "reinstate": gettext_lazy("%(field)s: a reason is required to reinstate"),
+    "revoke": gettext_lazy("%(field)s: a reason is required to revoke"),
+    "surrender": gettext_lazy("%(field)s: a reason is required to surrender"),
+    "renew": gettext_lazy("%(field)s: a reason is required to renew"),
+    "resubmit (give your answer)": gettext_lazy(
+        "%(field)s: a response is required to resubmit (give your answer)"
+    ),
+}
+
+
 # -- application content -------------------------------------------------------------------------
 
 
 def _clean_brands(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise InvalidInput(
-            "brands: expected a list", details=[{"field": "brands", "reason": "expected a list"}]
+            _("brands: expected a list"),
+            details=[{"field": "brands", "reason": "expected a list"}],
         )
     if len(value) > MAX_BRANDS:
         raise InvalidInput(
-            f"brands: at most {MAX_BRANDS}", details=[{"field": "brands", "reason": "too many"}]
+            _("brands: at most %(max)s") % {"max": MAX_BRANDS},
+            details=[{"field": "brands", "reason": "too many"}],
         )
     clean: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -79,24 +164,26 @@ def _clean_brands(value: Any) -> list[dict[str, Any]]:
             item = {"name": item}
         if not isinstance(item, dict):
             raise InvalidInput(
-                f"{where}: expected an object with a name",
+                # Translators: %(field)s is a field's name such as brands[0] (kept in English).
+                _("%(field)s: expected an object with a name") % {"field": where},
                 details=[{"field": where, "reason": "expected an object"}],
             )
         name = " ".join(str(item.get("name", "")).split())
         if not name or not brand_key(name):
             raise InvalidInput(
-                f"{where}.name: required",
+                _("%(field)s: required") % {"field": f"{where}.name"},
                 details=[{"field": f"{where}.name", "reason": "required"}],
             )
         if len(name) > 120:
             raise InvalidInput(
-                f"{where}.name: at most 120 characters",
+                _("%(field)s: at most 120 characters") % {"field": f"{where}.name"},
                 details=[{"field": f"{where}.name", "reason": "too long"}],
             )
         key = brand_key(name)
         if key in seen:
             raise InvalidInput(
-                f"{where}.name: {name} is listed twice",
+                # Translators: %(field)s is a field's name (kept in English); %(name)s a brand name.
+                _("%(field)s: %(name)s is listed twice") % {"field": f"{where}.name", "name": name},
                 details=[{"field": f"{where}.name", "reason": "duplicate"}],
             )
         seen.add(key)
@@ -122,12 +209,12 @@ def _clean_prefixes(value: Any) -> list[str]:
         value = [v for v in re.split(r"[\s,]+", value) if v]
     if not isinstance(value, list):
         raise InvalidInput(
-            "gateway_prefixes: expected a list",
+            _("gateway_prefixes: expected a list"),
             details=[{"field": "gateway_prefixes", "reason": "expected a list"}],
         )
     if len(value) > MAX_PREFIXES:
         raise InvalidInput(
-            f"gateway_prefixes: at most {MAX_PREFIXES}",
+            _("gateway_prefixes: at most %(max)s") % {"max": MAX_PREFIXES},
             details=[{"field": "gateway_prefixes", "reason": "too many"}],
         )
     nets = [
@@ -140,15 +227,17 @@ def _clean_prefixes(value: Any) -> list[str]:
 def _clean_declarations(value: Any) -> dict[str, bool]:
     if not isinstance(value, dict):
         raise InvalidInput(
-            "declarations: expected an object",
+            _("declarations: expected an object"),
             details=[{"field": "declarations", "reason": "expected an object"}],
         )
     unknown = [k for k in value if k not in Declaration.values]
     if unknown:
         raise InvalidInput(
-            f"declarations: unknown {', '.join(unknown)}; known: {', '.join(Declaration.values)}",
+            # Translators: %(unknown)s and %(known)s list declarations' machine names (in English).
+            _("declarations: unknown %(unknown)s; known: %(known)s")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(Declaration.values)},
             details=[
-                {"field": f"declarations.{k}", "reason": "unknown declaration"} for k in unknown
+                {"field": f"declarations.{k}", "reason": _("unknown declaration")} for k in unknown
             ],
         )
     return {k: bool(v) for k, v in value.items()}
@@ -159,14 +248,14 @@ def _clean_content(data: dict[str, Any]) -> dict[str, Any]:
     for key, value in data.items():
         if key not in APPLICATION_FIELDS:
             raise InvalidInput(
-                f"{key}: not a field of an application",
+                _("%(field)s: not a field of an application") % {"field": key},
                 details=[{"field": key, "reason": "unknown field"}],
             )
         if key == "service_description":
             text = str(value or "").strip()
             if len(text) > 10000:
                 raise InvalidInput(
-                    "service_description: at most 10,000 characters",
+                    _("service_description: at most 10,000 characters"),
                     details=[{"field": key, "reason": "too long"}],
                 )
             clean[key] = text
@@ -180,7 +269,10 @@ def _clean_content(data: dict[str, Any]) -> dict[str, Any]:
             ref = str(value or "").strip()
             if ref and not _FEE_REF.match(ref):
                 raise InvalidInput(
-                    "fee_payment_reference: letters, digits, '/', '-', '.' and spaces, 3 to 64 characters",
+                    _(
+                        "fee_payment_reference: letters, digits, '/', '-', '.' and spaces, "
+                        "3 to 64 characters"
+                    ),
                     details=[{"field": key, "reason": "malformed reference"}],
                 )
             clean[key] = ref
@@ -246,7 +338,12 @@ def application_update(
     app = _lock(application)
     if app.state not in EDITABLE_APPLICATION_STATES:
         raise IllegalTransition(
-            f"{app.reference} is {app.get_state_display().lower()}; it can be edited only as a draft or while information is requested."
+            _(
+                # Translators: %(ref)s is the application's reference; %(state)s its state.
+                "%(ref)s is %(state)s; it can be edited only as a draft or while information "
+                "is requested."
+            )
+            % {"ref": app.reference, "state": _state(app)}
         )
     content = _clean_content(data)
     before = snapshot(app)
@@ -273,15 +370,19 @@ def document_add(
     app = _lock(application)
     if app.state not in EDITABLE_APPLICATION_STATES:
         raise IllegalTransition(
-            f"{app.reference} is {app.get_state_display().lower()}; documents can no longer be added."
+            # Translators: %(ref)s is the application's reference; %(state)s its state.
+            _("%(ref)s is %(state)s; documents can no longer be added.")
+            % {"ref": app.reference, "state": _state(app)}
         )
     if kind not in DocumentKind.values:
         raise InvalidInput(
-            f"kind: unknown document kind {kind!r}; one of {', '.join(DocumentKind.values)}",
+            # Translators: %(kind)r is the value given, in quotes; %(known)s the accepted values.
+            _("kind: unknown document kind %(kind)r; one of %(known)s")
+            % {"kind": kind, "known": ", ".join(DocumentKind.values)},
             details=[{"field": "kind", "reason": "unknown document kind"}],
         )
     if upload.file is None:
-        raise InvalidInput("file: required", details=[{"field": "file", "reason": "required"}])
+        raise InvalidInput(_("file: required"), details=[{"field": "file", "reason": "required"}])
     sha = check_pdf(upload.file, size=upload.size or 0)
     assert principal.user is not None
     doc = ApplicationDocument(
@@ -315,7 +416,9 @@ def document_remove(*, principal: Principal, document: ApplicationDocument) -> N
     app = _lock(document.application)
     if app.state not in EDITABLE_APPLICATION_STATES:
         raise IllegalTransition(
-            f"{app.reference} is {app.get_state_display().lower()}; documents can no longer be removed."
+            # Translators: %(ref)s is the application's reference; %(state)s its state.
+            _("%(ref)s is %(state)s; documents can no longer be removed.")
+            % {"ref": app.reference, "state": _state(app)}
         )
     if document.removed_at is not None:
         return
@@ -341,9 +444,10 @@ def _move(
     action: str,
 ) -> Application:
     if app.state not in allowed_from:
-        allowed = ", ".join(sorted(ApplicationState(s).label.lower() for s in allowed_from))
+        allowed = _allowed(ApplicationState, allowed_from)
         raise IllegalTransition(
-            f"{app.reference} is {app.get_state_display().lower()}; it can be {action} only when {allowed}.",
+            str(_MOVE_REFUSED[action])
+            % {"ref": app.reference, "state": _state(app), "allowed": allowed},
             details=[{"field": "state", "reason": f"is {app.state}"}],
         )
     before = snapshot(app)
@@ -374,7 +478,7 @@ def _require_reason(reason: str, what: str, field: str = "reason") -> str:
     text = (reason or "").strip()
     if not text:
         raise InvalidInput(
-            f"{field}: a {field} is required to {what}",
+            str(_REASON_REQUIRED[what]) % {"field": field},
             details=[{"field": field, "reason": "required"}],
         )
     return text
@@ -389,7 +493,9 @@ def _check_brands_free(app: Application) -> None:
         )
         if other is not None:
             raise Conflict(
-                f"brands[{i}].name: {item['name']} is already registered to another provider.",
+                # Translators: %(field)s is a field's name (kept in English); %(name)s a brand name.
+                _("%(field)s: %(name)s is already registered to another provider.")
+                % {"field": f"brands[{i}].name", "name": item["name"]},
                 code="brand_taken",
                 details=[
                     {"field": f"brands[{i}].name", "reason": "registered to another provider"}
@@ -403,7 +509,10 @@ def _check_brands_free(app: Application) -> None:
             )
             if taken:
                 raise Conflict(
-                    f"brands[{i}].websites[{j}]: {website} belongs to another provider's brand.",
+                    # Translators: %(field)s is a field's name (kept in English); %(website)s a
+                    # web address.
+                    _("%(field)s: %(website)s belongs to another provider's brand.")
+                    % {"field": f"brands[{i}].websites[{j}]", "website": website},
                     code="domain_taken",
                     details=[
                         {
@@ -431,16 +540,27 @@ def application_submit(*, principal: Principal, application: Application) -> App
     missing = application_missing(app)
     if missing:
         raise InvalidInput(
-            f"{app.reference} is not complete: " + "; ".join(m["reason"] for m in missing),
+            # Translators: %(ref)s is the application's reference; %(missing)s lists what is
+            # missing, separated by semicolons.
+            _("%(ref)s is not complete: %(missing)s")
+            % {"ref": app.reference, "missing": "; ".join(m["reason"] for m in missing)},
             code="incomplete_application",
             details=missing,
         )
     today = pk_today()
     regime = regime_in_force(today)
     if regime is None or not regime.licensing_open:
-        name = regime.name_en if regime else "none"
+        if regime is None:
+            closed = _(
+                "No regime in force on %(day)s grants CVAS-Data class licences (in force: none)."
+            ) % {"day": f"{today:%Y-%m-%d}"}
+        else:
+            closed = _(
+                # Translators: %(day)s is a date (YYYY-MM-DD); %(name)s the regime in force.
+                "No regime in force on %(day)s grants CVAS-Data class licences (in force: %(name)s)."
+            ) % {"day": f"{today:%Y-%m-%d}", "name": _regime_name(regime)}
         raise Conflict(
-            f"No regime in force on {today:%Y-%m-%d} grants CVAS-Data class licences (in force: {name}).",
+            closed,
             code="licensing_closed",
         )
     _check_brands_free(app)
@@ -495,7 +615,7 @@ def application_assign(
         ).exists()
     ):
         raise InvalidInput(
-            "assigned_to: not a licensing officer",
+            _("assigned_to: not a licensing officer"),
             details=[{"field": "assigned_to", "reason": "not a licensing officer"}],
         )
     app = _lock(application)
@@ -547,7 +667,8 @@ def application_respond(
         missing = application_missing(app)
         if missing:
             raise InvalidInput(
-                f"{app.reference} is not complete: " + "; ".join(m["reason"] for m in missing),
+                _("%(ref)s is not complete: %(missing)s")
+                % {"ref": app.reference, "missing": "; ".join(m["reason"] for m in missing)},
                 code="incomplete_application",
                 details=missing,
             )
@@ -623,7 +744,8 @@ def _attach_brands(*, licence: Licence, items: list[dict[str, Any]], actor: Acto
         brand = Brand.objects.select_for_update().filter(name_key=key).first()
         if brand is not None and brand.organisation_id != licence.holder_id:
             raise Conflict(
-                f"{item['name']} is already registered to another provider.", code="brand_taken"
+                _("%(name)s is already registered to another provider.") % {"name": item["name"]},
+                code="brand_taken",
             )
         if brand is None:
             brand = Brand.objects.create(
@@ -646,7 +768,8 @@ def _attach_brands(*, licence: Licence, items: list[dict[str, Any]], actor: Acto
                 BrandDomain.objects.create(brand=brand, domain=website)
             elif existing.brand.organisation_id != licence.holder_id:
                 raise Conflict(
-                    f"{website} belongs to another provider's brand.", code="domain_taken"
+                    _("%(website)s belongs to another provider's brand.") % {"website": website},
+                    code="domain_taken",
                 )
             elif existing.brand_id != brand.pk:
                 existing.brand = brand
@@ -710,7 +833,9 @@ def application_approve(*, principal: Principal, application: Application, reaso
     regime = regime_in_force(today)
     if regime is None or not regime.licensing_open:
         raise Conflict(
-            f"No regime in force on {today:%Y-%m-%d} grants CVAS-Data class licences.",
+            # Translators: %(day)s is a date (YYYY-MM-DD).
+            _("No regime in force on %(day)s grants CVAS-Data class licences.")
+            % {"day": f"{today:%Y-%m-%d}"},
             code="licensing_closed",
         )
     app.decided_at = timezone.now()
@@ -797,9 +922,10 @@ def _licence_move(
 ) -> Licence:
     lic = _lock_licence(licence)
     if lic.status not in allowed_from:
-        allowed = ", ".join(sorted(LicenceStatus(s).label.lower() for s in allowed_from))
+        allowed = _allowed(LicenceStatus, allowed_from)
         raise IllegalTransition(
-            f"Licence {lic.display_number} is {lic.get_status_display().lower()}; it can be {LicenceAction(action).label.lower()} only when {allowed}.",
+            str(_LICENCE_MOVE_REFUSED[LicenceAction(action)])
+            % {"number": _number(lic), "status": _status(lic), "allowed": allowed},
             details=[{"field": "status", "reason": f"is {lic.status}"}],
         )
     actor = principal.actor if isinstance(principal, Principal) else principal
@@ -857,7 +983,9 @@ def licence_reinstate(*, principal: Principal, licence: Licence, reason: str) ->
     lic = _lock_licence(licence)
     if lic.status == L.SUSPENDED and lic.expires_on < pk_today():
         raise IllegalTransition(
-            f"Licence {lic.display_number} expired on {lic.expires_on}; it cannot be reinstated."
+            # Translators: %(date)s is a date (YYYY-MM-DD).
+            _("Licence %(number)s expired on %(date)s; it cannot be reinstated.")
+            % {"number": _number(lic), "date": str(lic.expires_on)}
         )
     return _licence_move(
         lic,
@@ -892,7 +1020,7 @@ def licence_surrender(*, principal: Principal, licence: Licence, reason: str) ->
         if not principal.is_manager(licence.holder_id):
             from cvas.core.errors import Forbidden
 
-            raise Forbidden("Only a manager of the holder may surrender its licence.")
+            raise Forbidden(_("Only a manager of the holder may surrender its licence."))
     return _licence_move(
         licence,
         to=L.SURRENDERED,
@@ -913,22 +1041,38 @@ def licence_renew(*, principal: Principal, licence: Licence, reason: str) -> Lic
     today = pk_today()
     if lic.status != L.ACTIVE:
         raise IllegalTransition(
-            f"Licence {lic.display_number} is {lic.get_status_display().lower()}; only an active licence can be renewed."
+            _("Licence %(number)s is %(status)s; only an active licence can be renewed.")
+            % {"number": _number(lic), "status": _status(lic)}
         )
     if lic.expires_on < today:
         raise IllegalTransition(
-            f"Licence {lic.display_number} expired on {lic.expires_on}; renewal must come before expiry."
+            # Translators: %(date)s is a date (YYYY-MM-DD).
+            _("Licence %(number)s expired on %(date)s; renewal must come before expiry.")
+            % {"number": _number(lic), "date": str(lic.expires_on)}
         )
     window = dt.timedelta(days=settings.CVAS_RENEWAL_WINDOW_DAYS)
     opens = lic.expires_on - window
     if today < opens:
         raise IllegalTransition(
-            f"Renewal of {lic.display_number} opens on {opens:%Y-%m-%d}, {settings.CVAS_RENEWAL_WINDOW_DAYS} days before it expires on {lic.expires_on:%Y-%m-%d}."
+            _(
+                # Translators: %(opens)s and %(expires)s are dates (YYYY-MM-DD); %(days)s a number
+                # of days (always more than one).
+                "Renewal of %(number)s opens on %(opens)s, %(days)s days before it expires on "
+                "%(expires)s."
+            )
+            % {
+                "number": _number(lic),
+                "opens": f"{opens:%Y-%m-%d}",
+                "days": settings.CVAS_RENEWAL_WINDOW_DAYS,
+                "expires": f"{lic.expires_on:%Y-%m-%d}",
+            }
         )
     regime = regime_in_force(today)
     if regime is None or not regime.licensing_open:
         raise Conflict(
-            f"No regime in force on {today:%Y-%m-%d} grants CVAS-Data class licences.",
+            # Translators: %(day)s is a date (YYYY-MM-DD).
+            _("No regime in force on %(day)s grants CVAS-Data class licences.")
+            % {"day": f"{today:%Y-%m-%d}"},
             code="licensing_closed",
         )
     before = snapshot(lic)
@@ -1010,21 +1154,25 @@ def licence_record_number(*, principal: Principal, licence: Licence, number: str
     text = " ".join((number or "").split()).upper()
     if not _OFFICIAL_NUMBER.match(text):
         raise InvalidInput(
-            "number: 4 to 64 letters, digits, '/', '-', '.' or spaces",
+            _("number: 4 to 64 letters, digits, '/', '-', '.' or spaces"),
             details=[{"field": "number", "reason": "malformed"}],
         )
     lic = _lock_licence(licence)
     if not lic.is_public_record:
         raise IllegalTransition(
-            "Only a public-record licence takes an official number; the system numbers its own."
+            _("Only a public-record licence takes an official number; the system numbers its own.")
         )
     if lic.number:
         raise Conflict(
-            f"This licence's number is already recorded as {lic.number}.", code="number_recorded"
+            _("This licence's number is already recorded as %(number)s.") % {"number": lic.number},
+            code="number_recorded",
         )
     slug = text.replace("/", "-")
     if Licence.objects.filter(number_slug__iexact=slug).exists():
-        raise Conflict(f"{text} is already the number of another licence.", code="duplicate")
+        raise Conflict(
+            _("%(number)s is already the number of another licence.") % {"number": text},
+            code="duplicate",
+        )
     before = snapshot(lic)
     lic.number = text
     lic.number_slug = slug
@@ -1051,7 +1199,7 @@ def licence_record_number(*, principal: Principal, licence: Licence, number: str
 def licence_get(pk: int) -> Licence:
     lic = Licence.objects.select_related("holder", "regime").filter(pk=pk).first()
     if lic is None:
-        raise NotFound("Licence not found.")
+        raise NotFound(_("Licence not found."))
     return lic
 
 
@@ -1090,9 +1238,23 @@ def _check_regime_overlap(regime: Regime) -> None:
         clash = clash.filter(effective_from__lte=end)
     other = clash.first()
     if other is not None:
+        values = {
+            "name": _regime_name(other),
+            "start": str(other.effective_from),
+            "end": str(other.effective_to),
+        }
+        if other.effective_to is None:
+            overlap = _(
+                # Translators: %(name)s is a regime's name; %(start)s a date (YYYY-MM-DD).
+                "The period overlaps '%(name)s' (%(start)s to open); end that regime first."
+            )
+        else:
+            overlap = _(
+                # Translators: %(name)s is a regime's name; %(start)s and %(end)s dates (YYYY-MM-DD).
+                "The period overlaps '%(name)s' (%(start)s to %(end)s); end that regime first."
+            )
         raise Conflict(
-            f"The period overlaps '{other.name_en}' ({other.effective_from} to {other.effective_to or 'open'}); "
-            "end that regime first.",
+            overlap % values,
             code="regime_overlap",
             details=[{"field": "effective_from", "reason": f"overlaps {other.code}"}],
         )
@@ -1108,7 +1270,8 @@ def regime_upsert(*, actor: Actor, code: str, values: dict[str, Any]) -> tuple[R
     ]
     if unknown:
         raise InvalidInput(
-            f"permitted_categories: unknown {', '.join(unknown)}",
+            # Translators: %(unknown)s lists subscriber categories' machine names (in English).
+            _("permitted_categories: unknown %(unknown)s") % {"unknown": ", ".join(unknown)},
             details=[{"field": "permitted_categories", "reason": "unknown category"}],
         )
     regime = Regime.objects.select_for_update().filter(code=code).first()
@@ -1121,7 +1284,7 @@ def regime_upsert(*, actor: Actor, code: str, values: dict[str, Any]) -> tuple[R
     for key, value in values.items():
         if key not in REGIME_FIELDS:
             raise InvalidInput(
-                f"{key}: not a field of a regime",
+                _("%(field)s: not a field of a regime") % {"field": key},
                 details=[{"field": key, "reason": "unknown field"}],
             )
         setattr(regime, key, value)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import struct
 
+from django.utils.translation import gettext as _
+
 from cvas.core.errors import InvalidInput
 
 AF_INET = socket.AF_INET
@@ -35,8 +37,10 @@ def address_or_error(text: str, field: str = "address") -> tuple[int, int]:
     parsed = parse_address(raw)
     if parsed is None:
         raise InvalidInput(
-            f"{field}: {raw[:60]!r} is not an IPv4 or IPv6 address",
-            details=[{"field": field, "reason": "not an IPv4 or IPv6 address"}],
+            # Translators: %(field)s is a parameter's name (e.g. address); %(value)s what was given.
+            _("%(field)s: %(value)s is not an IPv4 or IPv6 address")
+            % {"field": field, "value": repr(raw[:60])},
+            details=[{"field": field, "reason": _("not an IPv4 or IPv6 address")}],
         )
     return parsed
 
@@ -49,30 +53,45 @@ def parse_prefix(text: str, field: str = "prefix") -> tuple[int, int, int]:
     parsed = parse_address(addr)
     if parsed is None:
         raise InvalidInput(
-            f"{field}: {raw[:60]!r} is not an IPv4 or IPv6 prefix",
-            details=[{"field": field, "reason": "not an IPv4 or IPv6 prefix"}],
+            # Translators: %(field)s is a parameter's name (e.g. prefix); %(value)s what was given.
+            _("%(field)s: %(value)s is not an IPv4 or IPv6 prefix")
+            % {"field": field, "value": repr(raw[:60])},
+            details=[{"field": field, "reason": _("not an IPv4 or IPv6 prefix")}],
         )
     version, value = parsed
     if ":" in addr and version == 4:
         raise InvalidInput(
-            f"{field}: give the IPv4 prefix, not an IPv4-mapped IPv6 one",
-            details=[{"field": field, "reason": "IPv4-mapped IPv6 prefix"}],
+            _("%(field)s: give the IPv4 prefix, not an IPv4-mapped IPv6 one") % {"field": field},
+            details=[{"field": field, "reason": _("IPv4-mapped IPv6 prefix")}],
         )
     width = WIDTH[version]
     if not slash:
         return version, value, width
     if not length_text.isdigit() or int(length_text) > width:
         raise InvalidInput(
-            f"{field}: the prefix length must be 0 to {width}",
-            details=[{"field": field, "reason": f"prefix length must be 0 to {width}"}],
+            _("%(field)s: the prefix length must be 0 to %(width)s")
+            % {"field": field, "width": width},
+            details=[
+                {
+                    "field": field,
+                    "reason": _("prefix length must be 0 to %(width)s") % {"width": width},
+                }
+            ],
         )
     length = int(length_text)
     mask = host_mask(version, length)
     if value & mask:
         meant = f"{format_address(version, value & ~mask)}/{length}"
         raise InvalidInput(
-            f"{field}: {raw} has host bits set; did you mean {meant}?",
-            details=[{"field": field, "reason": f"host bits set; did you mean {meant}?"}],
+            # Translators: %(prefix)s is the prefix given, %(meant)s the same with the host bits cleared.
+            _("%(field)s: %(prefix)s has host bits set; did you mean %(meant)s?")
+            % {"field": field, "prefix": raw, "meant": meant},
+            details=[
+                {
+                    "field": field,
+                    "reason": _("host bits set; did you mean %(meant)s?") % {"meant": meant},
+                }
+            ],
         )
     return version, value, length
 

@@ -4,6 +4,7 @@ adds, re-roles and removes members, and an organisation always keeps at least on
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cvas.accounts.choices import MembershipRole
 from cvas.accounts.models import Membership, Organisation, User
@@ -16,7 +17,7 @@ def _require_manager(principal: Principal, organisation: Organisation) -> None:
     principal.require_scope("write")
     principal.require_member(organisation)
     if not principal.is_manager(organisation):
-        raise Forbidden("Only a manager of the organisation may manage its members.")
+        raise Forbidden(_("Only a manager of the organisation may manage its members."))
 
 
 @transaction.atomic
@@ -26,17 +27,20 @@ def member_add(
     _require_manager(principal, organisation)
     if role not in MembershipRole.values:
         raise InvalidInput(
-            f"role: unknown role {role!r}", details=[{"field": "role", "reason": "unknown role"}]
+            # Translators: %(role)r is the value given, in quotes.
+            _("role: unknown role %(role)r") % {"role": role},
+            details=[{"field": "role", "reason": "unknown role"}],
         )
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         raise InvalidInput(
-            f"email: no account for {email.strip()}; ask them to sign up first",
+            _("email: no account for %(email)s; ask them to sign up first")
+            % {"email": email.strip()},
             details=[{"field": "email", "reason": "no such account"}],
         )
     if Membership.objects.filter(user=user, organisation=organisation).exists():
         raise Conflict(
-            f"email: {user.email} is already a member",
+            _("email: %(email)s is already a member") % {"email": user.email},
             code="duplicate",
             details=[{"field": "email", "reason": "already a member"}],
         )
@@ -57,13 +61,15 @@ def member_set_role(*, principal: Principal, membership: Membership, role: str) 
     _require_manager(principal, membership.organisation)
     if role not in MembershipRole.values:
         raise InvalidInput(
-            f"role: unknown role {role!r}", details=[{"field": "role", "reason": "unknown role"}]
+            # Translators: %(role)r is the value given, in quotes.
+            _("role: unknown role %(role)r") % {"role": role},
+            details=[{"field": "role", "reason": "unknown role"}],
         )
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     demoted = locked.role == MembershipRole.MANAGER and role != MembershipRole.MANAGER
     if demoted and not _other_managers(locked):
         raise Conflict(
-            "role: the organisation must keep at least one manager",
+            _("role: the organisation must keep at least one manager"),
             code="last_manager",
             details=[{"field": "role", "reason": "last manager"}],
         )
@@ -78,7 +84,10 @@ def member_remove(*, principal: Principal, membership: Membership) -> None:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.role == MembershipRole.MANAGER and not _other_managers(locked):
         raise Conflict(
-            "The organisation must keep at least one manager; make someone else a manager first.",
+            _(
+                "The organisation must keep at least one manager; make someone else a manager "
+                "first."
+            ),
             code="last_manager",
         )
     membership_remove(actor=principal.actor, membership=locked)

@@ -59,7 +59,7 @@ def _organisation(p: Principal, pk: int) -> Organisation:
     p.require_member(pk)
     org = Organisation.objects.filter(pk=pk).first()
     if org is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     return org
 
 
@@ -640,7 +640,7 @@ def licences(request: HttpRequest) -> HttpResponse:
 def _licence(p: Principal, pk: int, *, staff_may_read: bool = False) -> Licence:
     lic = Licence.objects.select_related("holder", "regime", "application").filter(pk=pk).first()
     if lic is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     if staff_may_read:
         p.require_can_read_organisation(lic.holder_id)
     else:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cvas.audit.services import audit_record
 from cvas.core import pii
@@ -340,13 +340,16 @@ def _why(exc: Exception) -> str:
 def execute(*, run: ImportRun, stream: IO[bytes], progress: Any = None) -> ImportRun:
     """Run an import; the outcome is saved on `run` (succeeded, refused or failed). While it
     runs, the run names this process (and on PostgreSQL holds its lock), so that if the process
-    is killed the run can be found interrupted (cvas.registry.liveness)."""
+    is killed the run can be found interrupted (cvas.registry.liveness). The row errors and the
+    message are kept for whoever reads the run later, so they are written in English whatever
+    language the caller's request was in (the field rules' reasons are translatable)."""
     liveness.claim(run)
     try:
         run.status = ImportStatus.RUNNING
         run.started_at = timezone.now()
         run.save(update_fields=["status", "started_at", "host", "pid", "process_start"])
-        return _execute(run, stream, progress)
+        with translation.override("en"):
+            return _execute(run, stream, progress)
     finally:
         liveness.release(run)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from cvas.accounts.principal import Principal
 from cvas.core import pii
@@ -33,7 +34,7 @@ def licence_for(principal: Principal, number: str) -> Licence:
             Q(number__iexact=text) | Q(number_slug__iexact=text.replace("/", "-"))
         ).first()
     if licence is None:
-        raise NotFound("Licence not found.")
+        raise NotFound(_("Licence not found."))
     require_licensee(principal, licence, scope="read")
     return licence
 
@@ -82,7 +83,7 @@ def subscriber_list(
 def subscriber_get(principal: Principal, pk: int) -> Subscriber:
     sub = Subscriber.objects.select_related("licence", "regime").filter(pk=pk).first()
     if sub is None:
-        raise NotFound("Subscriber not found.")
+        raise NotFound(_("Subscriber not found."))
     require_licensee(principal, sub.licence, scope="read")
     return sub
 
@@ -125,7 +126,7 @@ def endpoint_get(principal: Principal, handle: str) -> EndpointRegistration:
     principal.require_scope("read")
     reg = _visible_endpoints(principal).filter(handle=handle.strip().upper()).first()
     if reg is None:
-        raise NotFound(f"No registration {handle}.")
+        raise NotFound(_("No registration %(handle)s.") % {"handle": handle})
     return reg
 
 
@@ -144,7 +145,7 @@ def endpoint_history(reg: EndpointRegistration) -> list[dict[str, object]]:
 def import_get(principal: Principal, pk: int) -> ImportRun:
     run = ImportRun.objects.select_related("licence").filter(pk=pk).first()
     if run is None:
-        raise NotFound("Import not found.")
+        raise NotFound(_("Import not found."))
     require_licensee(principal, run.licence, scope="read")
     return run
 
@@ -164,7 +165,7 @@ def portal_requests_for(principal: Principal) -> QuerySet[PortalRequest]:
 def portal_request_get(principal: Principal, pk: int) -> PortalRequest:
     req = portal_requests_for(principal).filter(pk=pk).first()
     if req is None:
-        raise NotFound("Request not found.")
+        raise NotFound(_("Request not found."))
     return req
 
 
@@ -176,13 +177,14 @@ def portal_item_get(principal: Principal, request_pk: int, item_pk: int) -> Port
         .first()
     )
     if item is None:
-        raise NotFound("Item not found.")
+        raise NotFound(_("Item not found."))
     return item
 
 
 def require_valid_status(value: str | None, allowed: list[str]) -> None:
     if value and value not in allowed:
         raise InvalidInput(
-            f"status: one of {', '.join(allowed)}",
-            details=[{"field": "status", "reason": "unknown status"}],
+            # Translators: %(values)s lists the statuses the parameter accepts (in English).
+            _("status: one of %(values)s") % {"values": ", ".join(allowed)},
+            details=[{"field": "status", "reason": _("unknown status")}],
         )

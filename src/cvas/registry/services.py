@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import gettext as _
 
 from cvas.accounts.choices import OrganisationKind, StaffRole
 from cvas.accounts.models import Membership, Organisation
@@ -115,15 +116,19 @@ def require_licensee(principal: Principal, licence: Licence, *, scope: str = "wr
     if principal.has_role(StaffRole.ADMINISTRATOR):
         return
     if principal.is_staff_reader:
-        raise Forbidden("Only a member of the licence holder (or an administrator) may do this.")
-    raise NotFound("Licence not found.")
+        raise Forbidden(_("Only a member of the licence holder (or an administrator) may do this."))
+    raise NotFound(_("Licence not found."))
 
 
 def require_active_licence(licence: Licence) -> None:
     if licence.status != LicenceStatus.ACTIVE:
         raise Conflict(
-            f"Licence {licence.display_number} is {licence.get_status_display().lower()}: "
-            "it may not report new subscribers or endpoints.",
+            # Translators: %(status)s is the licence's status in lower case (e.g. suspended).
+            _("Licence %(number)s is %(status)s: it may not report new subscribers or endpoints.")
+            % {
+                "number": licence.display_number,
+                "status": _(licence.get_status_display()).lower(),
+            },
             code="licence_not_active",
         )
 
@@ -220,8 +225,8 @@ def subscriber_end(
     end = end_date or pk_today()
     if end < sub.start_date:
         raise InvalidInput(
-            "end_date: before the subscriber's start date",
-            details=[{"field": "end_date", "reason": "before start_date"}],
+            _("end_date: before the subscriber's start date"),
+            details=[{"field": "end_date", "reason": _("before start_date")}],
         )
     if sub.status == SubscriberStatus.ENDED and sub.end_date == end:
         return sub
@@ -277,20 +282,50 @@ def tick_end_subscribers(*, actor: Actor, today: dt.date) -> Any:
 
 def conflict_error(*, what: str, other: EndpointRegistration, field: str = "prefix") -> Conflict:
     """409 naming the other registration's handle, and its holder only if an organisation."""
-    held = (
-        f", held by {other.holder_name}"
-        if other.holder_type == HolderType.ORGANISATION and other.holder_name
-        else ""
-    )
-    reason = (
-        f"overlaps {other.network}, registration {other.handle}{held}; a prefix may overlap only "
-        "the one it is delegated from (delegated_from)"
-        if other.kind == EndpointKind.PREFIX
-        else f"this mobile number is already registered as {other.handle}{held}"
-    )
+    held = other.holder_type == HolderType.ORGANISATION and bool(other.holder_name)
+    values = {
+        "field": field,
+        "prefix": what,
+        "network": other.network,
+        "handle": other.handle,
+        "holder": other.holder_name,
+    }
+    if other.kind == EndpointKind.PREFIX:
+        if held:
+            # Translators: %(network)s is the other registration's prefix, %(handle)s its handle
+            # (EP-…), %(holder)s the organisation holding it; delegated_from is a field's name.
+            reason = _(
+                "overlaps %(network)s, registration %(handle)s, held by %(holder)s; a prefix may "
+                "overlap only the one it is delegated from (delegated_from)"
+            )
+            message = _(
+                "%(field)s: %(prefix)s overlaps %(network)s, registration %(handle)s, held by "
+                "%(holder)s; a prefix may overlap only the one it is delegated from "
+                "(delegated_from)"
+            )
+        else:
+            reason = _(
+                "overlaps %(network)s, registration %(handle)s; a prefix may overlap only the one "
+                "it is delegated from (delegated_from)"
+            )
+            message = _(
+                "%(field)s: %(prefix)s overlaps %(network)s, registration %(handle)s; a prefix may "
+                "overlap only the one it is delegated from (delegated_from)"
+            )
+        return Conflict(
+            message % values,
+            code="overlap",
+            details=[{"field": field, "reason": reason % values, "handle": other.handle}],
+        )
+    if held:
+        reason = (
+            _("this mobile number is already registered as %(handle)s, held by %(holder)s") % values
+        )
+    else:
+        reason = _("this mobile number is already registered as %(handle)s") % values
     return Conflict(
-        f"{field}: {what} {reason}" if other.kind == EndpointKind.PREFIX else f"{field}: {reason}",
-        code="overlap" if other.kind == EndpointKind.PREFIX else "duplicate",
+        validation.field_message(field, reason),
+        code="duplicate",
         details=[{"field": field, "reason": reason, "handle": other.handle}],
     )
 
@@ -361,8 +396,8 @@ def _parent_for(licence: Licence | None, ref_or_handle: str | None) -> EndpointR
         parent = qs.filter(licence=licence, ref=ref_or_handle).first()
     if parent is None:
         raise InvalidInput(
-            f"delegated_from: no registration {ref_or_handle}",
-            details=[{"field": "delegated_from", "reason": "no such registration"}],
+            _("delegated_from: no registration %(ref)s") % {"ref": ref_or_handle},
+            details=[{"field": "delegated_from", "reason": _("no such registration")}],
         )
     return parent
 
@@ -372,8 +407,8 @@ def _check_delegation(clean: validation.EndpointData, parent: EndpointRegistrati
         return
     if parent.kind != EndpointKind.PREFIX or parent.status != EndpointStatus.ACTIVE:
         raise InvalidInput(
-            f"delegated_from: {parent.handle} is not an active prefix",
-            details=[{"field": "delegated_from", "reason": "not an active prefix"}],
+            _("delegated_from: %(handle)s is not an active prefix") % {"handle": parent.handle},
+            details=[{"field": "delegated_from", "reason": _("not an active prefix")}],
         )
     inside = (
         parent.ip_version == clean.ip_version
@@ -382,8 +417,16 @@ def _check_delegation(clean: validation.EndpointData, parent: EndpointRegistrati
     )
     if not inside:
         raise InvalidInput(
-            f"delegated_from: {clean.network} is not inside {parent.network} ({parent.handle})",
-            details=[{"field": "delegated_from", "reason": f"not inside {parent.network}"}],
+            # Translators: %(prefix)s is the prefix given; %(parent)s and %(handle)s the prefix and
+            # handle of the registration it is said to be delegated from.
+            _("delegated_from: %(prefix)s is not inside %(parent)s (%(handle)s)")
+            % {"prefix": clean.network, "parent": parent.network, "handle": parent.handle},
+            details=[
+                {
+                    "field": "delegated_from",
+                    "reason": _("not inside %(parent)s") % {"parent": parent.network},
+                }
+            ],
         )
 
 
@@ -429,8 +472,9 @@ def endpoint_save(
         subscriber = Subscriber.objects.filter(licence=licence, ref=clean.subscriber_ref).first()
         if subscriber is None:
             raise InvalidInput(
-                f"subscriber_ref: no subscriber {clean.subscriber_ref} of this licence",
-                details=[{"field": "subscriber_ref", "reason": "no such subscriber"}],
+                _("subscriber_ref: no subscriber %(ref)s of this licence")
+                % {"ref": clean.subscriber_ref},
+                details=[{"field": "subscriber_ref", "reason": _("no such subscriber")}],
             )
     parent = _parent_for(licence, clean.delegated_from)
     _check_delegation(clean, parent)
@@ -453,10 +497,15 @@ def endpoint_save(
         )
         if outside is not None:
             raise Conflict(
-                f"prefix: {outside.network} ({outside.handle}) is delegated from {reg.handle} "
-                "and would be outside it; end or move it first",
+                # Translators: %(delegation)s and %(handle)s are a delegated prefix and its handle;
+                # %(parent)s the handle of the registration being changed.
+                _(
+                    "prefix: %(delegation)s (%(handle)s) is delegated from %(parent)s and would be "
+                    "outside it; end or move it first"
+                )
+                % {"delegation": outside.network, "handle": outside.handle, "parent": reg.handle},
                 code="delegation_outside",
-                details=[{"field": "prefix", "reason": "a delegation would be outside"}],
+                details=[{"field": "prefix", "reason": _("a delegation would be outside")}],
             )
         before = snapshot(reg, ENDPOINT_AUDIT)
         old_status = reg.status
@@ -509,7 +558,7 @@ def _may_change_registration(principal: Principal, reg: EndpointRegistration) ->
         StaffRole.ADMINISTRATOR, StaffRole.LICENSING_OFFICER
     ):
         return
-    raise NotFound("Registration not found.")
+    raise NotFound(_("Registration not found."))
 
 
 @transaction.atomic
@@ -526,7 +575,9 @@ def endpoint_end(
     if reg.status == EndpointStatus.ENDED:
         return reg
     if reg.status == EndpointStatus.REJECTED:
-        raise IllegalTransition(f"{reg.handle} was rejected; there is nothing to end.")
+        raise IllegalTransition(
+            _("%(handle)s was rejected; there is nothing to end.") % {"handle": reg.handle}
+        )
     before = snapshot(reg, ENDPOINT_AUDIT)
     old = reg.status
     reg.status = EndpointStatus.ENDED
@@ -596,7 +647,9 @@ def portal_closed_message(regime: Regime | None, day: dt.date, *, translated: bo
 def _require_portal_open(day: dt.date) -> Regime:
     regime = regime_in_force(day)
     if regime is None or not regime.end_user_registration_required:
-        raise Conflict(portal_closed_message(regime, day), code="registration_not_required")
+        raise Conflict(
+            portal_closed_message(regime, day, translated=True), code="registration_not_required"
+        )
     return regime
 
 
@@ -614,7 +667,8 @@ def _portal_item(text: str, index: int) -> validation.EndpointData:
         )
     except RowError as exc:
         raise InvalidInput(
-            f"{field}: {exc.reason}", details=[{"field": field, "reason": exc.reason}]
+            validation.field_message(field, exc.reason),
+            details=[{"field": field, "reason": exc.reason}],
         ) from None
 
 
@@ -640,14 +694,17 @@ def portal_request_create(
     regime = _require_portal_open(day)
     if applicant.kind not in PORTAL_APPLICANT_KINDS:
         raise InvalidInput(
-            "applicant: the portal is for companies, software houses, freelancers, banks and "
-            "foreign missions",
-            details=[{"field": "applicant", "reason": "not an eligible kind of organisation"}],
+            _(
+                "applicant: the portal is for companies, software houses, freelancers, banks and "
+                "foreign missions"
+            ),
+            details=[{"field": "applicant", "reason": _("not an eligible kind of organisation")}],
         )
     if isp.kind != OrganisationKind.NETWORK_OPERATOR:
         raise InvalidInput(
-            f"isp: {isp.name} is not a network operator (internet service provider)",
-            details=[{"field": "isp", "reason": "not a network operator"}],
+            _("isp: %(name)s is not a network operator (internet service provider)")
+            % {"name": isp.name},
+            details=[{"field": "isp", "reason": _("not a network operator")}],
         )
     try:
         name = validation.clean_name(responsible_name, "responsible_name")
@@ -656,13 +713,13 @@ def portal_request_create(
         raise _row_error(exc) from None
     if not addresses:
         raise InvalidInput(
-            "addresses: list at least one address, prefix or mobile number",
-            details=[{"field": "addresses", "reason": "required"}],
+            _("addresses: list at least one address, prefix or mobile number"),
+            details=[{"field": "addresses", "reason": _("required")}],
         )
     if len(addresses) > PORTAL_MAX_ITEMS:
         raise InvalidInput(
-            f"addresses: at most {PORTAL_MAX_ITEMS}",
-            details=[{"field": "addresses", "reason": "too many"}],
+            _("addresses: at most %(count)s") % {"count": PORTAL_MAX_ITEMS},
+            details=[{"field": "addresses", "reason": _("too many")}],
         )
     items = [_portal_item(a, i) for i, a in enumerate(addresses)]
     seen: set[str] = set()
@@ -670,8 +727,9 @@ def portal_request_create(
         key = item.network or item.msisdn or ""
         if key in seen:
             raise InvalidInput(
-                f"addresses[{i}]: listed twice",
-                details=[{"field": f"addresses[{i}]", "reason": "duplicate"}],
+                # Translators: %(field)s is the list's field and position, e.g. addresses[2].
+                _("%(field)s: listed twice") % {"field": f"addresses[{i}]"},
+                details=[{"field": f"addresses[{i}]", "reason": _("duplicate")}],
             )
         seen.add(key)
     req = PortalRequest.objects.create(
@@ -744,15 +802,19 @@ def portal_document_add(
     req = _lock_request(request)
     if req.state != PortalState.DRAFT:
         raise IllegalTransition(
-            f"{req.reference} has been submitted; documents can no longer change."
+            _("%(reference)s has been submitted; documents can no longer change.")
+            % {"reference": req.reference}
         )
     if kind not in PortalDocumentKind.values:
         raise InvalidInput(
-            f"kind: one of {', '.join(PortalDocumentKind.values)}",
-            details=[{"field": "kind", "reason": "unknown document kind"}],
+            # Translators: %(values)s lists the kinds the field accepts (in English).
+            _("kind: one of %(values)s") % {"values": ", ".join(PortalDocumentKind.values)},
+            details=[{"field": "kind", "reason": _("unknown document kind")}],
         )
     if upload.file is None:
-        raise InvalidInput("file: required", details=[{"field": "file", "reason": "required"}])
+        raise InvalidInput(
+            _("file: required"), details=[{"field": "file", "reason": _("required")}]
+        )
     sha = check_pdf(upload.file, size=upload.size or 0)
     assert principal.user is not None
     doc = PortalDocument(
@@ -802,14 +864,23 @@ def portal_request_submit(
     principal.require_member(request.applicant_id)
     req = _lock_request(request)
     if req.state != PortalState.DRAFT:
-        raise IllegalTransition(f"{req.reference} is {req.get_state_display().lower()}.")
+        raise IllegalTransition(
+            # Translators: %(state)s is the request's state in lower case (e.g. decided).
+            _("%(reference)s is %(state)s.")
+            % {"reference": req.reference, "state": _(req.get_state_display()).lower()}
+        )
     _require_portal_open(today or pk_today())
     missing = portal_missing_documents(req)
     if missing:
         raise InvalidInput(
-            f"{req.reference}: upload " + ", ".join(PortalDocumentKind(k).label for k in missing),
+            # Translators: %(documents)s lists the documents still missing, separated by commas.
+            _("%(reference)s: upload %(documents)s")
+            % {
+                "reference": req.reference,
+                "documents": ", ".join(_(PortalDocumentKind(k).label) for k in missing),
+            },
             code="incomplete_request",
-            details=[{"field": f"documents.{k}", "reason": "required (PDF)"} for k in missing],
+            details=[{"field": f"documents.{k}", "reason": _("required (PDF)")} for k in missing],
         )
     before = snapshot(req, PORTAL_AUDIT)
     req.state = PortalState.SUBMITTED
@@ -842,20 +913,22 @@ def portal_item_verify(
     principal.require_scope("write")
     req = _lock_request(item.request)
     if req.isp_id not in principal.network_operator_ids:
-        raise NotFound("Request not found.")
+        raise NotFound(_("Request not found."))
     if req.state != PortalState.SUBMITTED:
         raise IllegalTransition(
-            f"{req.reference} is {req.get_state_display().lower()}; verdicts are closed."
+            _("%(reference)s is %(state)s; verdicts are closed.")
+            % {"reference": req.reference, "state": _(req.get_state_display()).lower()}
         )
     if verdict not in (IspVerdict.CONFIRMED, IspVerdict.DISPUTED):
         raise InvalidInput(
-            "verdict: confirmed or disputed",
-            details=[{"field": "verdict", "reason": "must be confirmed or disputed"}],
+            # Translators: confirmed and disputed are the field's values; keep them in English.
+            _("verdict: confirmed or disputed"),
+            details=[{"field": "verdict", "reason": _("must be confirmed or disputed")}],
         )
     if verdict == IspVerdict.DISPUTED and not note.strip():
         raise InvalidInput(
-            "note: say why the address is disputed",
-            details=[{"field": "note", "reason": "required when disputing"}],
+            _("note: say why the address is disputed"),
+            details=[{"field": "note", "reason": _("required when disputing")}],
         )
     it = PortalItem.objects.select_for_update().get(pk=item.pk)
     before = snapshot(it, ["isp_verdict", "isp_note"])
@@ -910,12 +983,17 @@ def portal_request_decide(
     req = _lock_request(request)
     if req.state != PortalState.VERIFIED:
         raise IllegalTransition(
-            f"{req.reference} is {req.get_state_display().lower()}; it can be decided once the "
-            "provider has answered for every address."
+            _(
+                "%(reference)s is %(state)s; it can be decided once the provider has answered for "
+                "every address."
+            )
+            % {"reference": req.reference, "state": _(req.get_state_display()).lower()}
         )
     text = (reason or "").strip()
     if not text:
-        raise InvalidInput("reason: required", details=[{"field": "reason", "reason": "required"}])
+        raise InvalidInput(
+            _("reason: required"), details=[{"field": "reason", "reason": _("required")}]
+        )
     items = list(
         req.items.select_related("registration").select_for_update(of=("self", "registration"))
     )
@@ -923,8 +1001,10 @@ def portal_request_decide(
     unknown = sorted(set(approve) - ids)
     if unknown:
         raise InvalidInput(
-            f"approve: items {unknown} are not in {req.reference}",
-            details=[{"field": "approve", "reason": "not an item of this request"}],
+            # Translators: %(items)s is a list of item numbers, e.g. [12, 15].
+            _("approve: items %(items)s are not in %(reference)s")
+            % {"items": unknown, "reference": req.reference},
+            details=[{"field": "approve", "reason": _("not an item of this request")}],
         )
     approved = 0
     for item in items:
@@ -932,8 +1012,15 @@ def portal_request_decide(
         wanted = item.pk in approve
         if wanted and item.isp_verdict != IspVerdict.CONFIRMED:
             raise InvalidInput(
-                f"approve: {reg.network or 'the mobile number'} was disputed by the provider",
-                details=[{"field": "approve", "reason": f"item {item.pk} disputed"}],
+                _("approve: %(prefix)s was disputed by the provider") % {"prefix": reg.network}
+                if reg.network
+                else _("approve: the mobile number was disputed by the provider"),
+                details=[
+                    {
+                        "field": "approve",
+                        "reason": _("item %(item)s disputed") % {"item": item.pk},
+                    }
+                ],
             )
         to = EndpointStatus.ACTIVE if wanted else EndpointStatus.REJECTED
         reg.status = to
@@ -993,7 +1080,9 @@ def import_create(
     require_licensee(principal, licence)
     if kind not in ImportKind.values:
         raise InvalidInput(
-            "kind: endpoints or subscribers", details=[{"field": "kind", "reason": "unknown kind"}]
+            # Translators: endpoints and subscribers are the field's values; keep them in English.
+            _("kind: endpoints or subscribers"),
+            details=[{"field": "kind", "reason": _("unknown kind")}],
         )
     # Within the import limit, and a text file by its content (cvas.core.uploads).
     upload.seek(0, 2)

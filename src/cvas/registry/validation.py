@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from cvas.core import pii
 from cvas.core.errors import DomainError, InvalidInput
@@ -50,8 +52,16 @@ class RowError(Exception):
 
     def as_domain_error(self) -> InvalidInput:
         return InvalidInput(
-            f"{self.field}: {self.reason}", details=[{"field": self.field, "reason": self.reason}]
+            field_message(self.field, self.reason),
+            details=[{"field": self.field, "reason": self.reason}],
         )
+
+
+def field_message(field: str, reason: str) -> str:
+    """ "field: reason", the message of an error about one field (the reason already translated)."""
+    # Translators: %(field)s is the name of a form or file field as the API spells it (e.g.
+    # responsible_cnic, addresses[0]); leave it as it is. %(reason)s is what is wrong with it.
+    return _("%(field)s: %(reason)s") % {"field": field, "reason": reason}
 
 
 def new_handle(prefix: str = "EP") -> str:
@@ -62,11 +72,13 @@ def new_handle(prefix: str = "EP") -> str:
 def clean_ref(value: Any, field: str = "ref") -> str:
     text = str(value or "").strip()
     if not text:
-        raise RowError(field, "required")
+        raise RowError(field, _("required"))
     if not REF.match(text):
         raise RowError(
             field,
-            "1 to 64 characters: letters, digits and . _ : / - (starting with a letter or digit)",
+            _(
+                "1 to 64 characters: letters, digits and . _ : / - (starting with a letter or digit)"
+            ),
         )
     return text
 
@@ -74,21 +86,33 @@ def clean_ref(value: Any, field: str = "ref") -> str:
 def clean_action(value: Any) -> str:
     text = str(value or "").strip().lower() or RowAction.UPSERT
     if text not in ROW_ACTIONS:
-        raise RowError("action", f"must be upsert or end, not {text[:20]!r}")
+        raise RowError(
+            "action",
+            # Translators: upsert and end are values of the action column; leave them in English.
+            _("must be upsert or end, not %(value)s") % {"value": repr(text[:20])},
+        )
     return text
 
 
 def clean_holder_type(value: Any, field: str) -> str:
     text = str(value or "").strip().lower()
     if text not in HOLDER_TYPES:
-        raise RowError(field, "must be organisation or individual")
+        raise RowError(
+            field,
+            # Translators: organisation and individual are values of the column; keep them in English.
+            _("must be organisation or individual"),
+        )
     return text
 
 
 def clean_category(value: Any) -> str:
     text = str(value or "").strip().lower()
     if text not in CATEGORIES:
-        raise RowError("category", f"must be one of {', '.join(SubscriberCategory.values)}")
+        raise RowError(
+            "category",
+            # Translators: %(values)s lists the values the column accepts (in English).
+            _("must be one of %(values)s") % {"values": ", ".join(SubscriberCategory.values)},
+        )
     return text
 
 
@@ -96,12 +120,12 @@ def clean_name(value: Any, field: str, *, required: bool = True) -> str:
     text = pii.normalise_name(str(value or ""))
     if not text:
         if required:
-            raise RowError(field, "required")
+            raise RowError(field, _("required"))
         return ""
     if len(text) > 200:
-        raise RowError(field, "at most 200 characters")
+        raise RowError(field, _("at most 200 characters"))
     if _CONTROL.search(text):
-        raise RowError(field, "control characters are not allowed")
+        raise RowError(field, _("control characters are not allowed"))
     return text
 
 
@@ -109,7 +133,7 @@ def clean_cnic(value: Any, field: str = "cnic") -> str:
     """A CNIC as #####-#######-# (13 digits; the dashes may be left out)."""
     m = CNIC.match(str(value or "").strip())
     if m is None:
-        raise RowError(field, "a CNIC has 13 digits, written #####-#######-#")
+        raise RowError(field, _("a CNIC has 13 digits, written #####-#######-#"))
     return "-".join(m.groups())
 
 
@@ -117,7 +141,7 @@ def clean_ntn(value: Any, field: str = "ntn") -> str:
     """An NTN as #######-# (8 digits; the dash may be left out)."""
     m = NTN.match(str(value or "").strip())
     if m is None:
-        raise RowError(field, "an NTN has 8 digits, written #######-#")
+        raise RowError(field, _("an NTN has 8 digits, written #######-#"))
     return "-".join(m.groups())
 
 
@@ -125,22 +149,22 @@ def clean_msisdn(value: Any, field: str = "msisdn") -> str:
     """A Pakistani mobile number in E.164 (+923001234567); accepts 0300-1234567, 923001234567 …"""
     text = str(value or "").strip()
     if not text:
-        raise RowError(field, "required")
+        raise RowError(field, _("required"))
     if text.isdigit() and text.startswith("92") and len(text) == 12:
         text = "+" + text
     try:
         number = phonenumbers.parse(text, "PK")
     except phonenumbers.NumberParseException:
-        raise RowError(field, "not a telephone number") from None
+        raise RowError(field, _("not a telephone number")) from None
     if phonenumbers.region_code_for_number(number) != "PK" or not phonenumbers.is_valid_number(
         number
     ):
-        raise RowError(field, "not a valid Pakistani mobile number (+92 3xx xxxxxxx)")
+        raise RowError(field, _("not a valid Pakistani mobile number (+92 3xx xxxxxxx)"))
     if phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise RowError(field, "a Pakistani number, but not a mobile number (+92 3xx xxxxxxx)")
+        raise RowError(field, _("a Pakistani number, but not a mobile number (+92 3xx xxxxxxx)"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -161,14 +185,16 @@ def clean_date(value: Any, field: str, *, required: bool) -> dt.date | None:
     text = str(value or "").strip()
     if not text:
         if required:
-            raise RowError(field, "required (YYYY-MM-DD)")
+            raise RowError(field, _("required (YYYY-MM-DD)"))
         return None
     try:
         if len(text) != 10:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise RowError(field, f"not a date as YYYY-MM-DD: {text[:20]!r}") from None
+        raise RowError(
+            field, _("not a date as YYYY-MM-DD: %(value)s") % {"value": repr(text[:20])}
+        ) from None
 
 
 class Regimes:
@@ -191,13 +217,26 @@ class Regimes:
 def check_category_permitted(regimes: Regimes, category: str, start: dt.date) -> Regime:
     regime = regimes.on(start)
     if regime is None:
-        raise RowError("start_date", f"no regime was in force on {start:%Y-%m-%d}")
+        raise RowError(
+            "start_date", _("no regime was in force on %(day)s") % {"day": f"{start:%Y-%m-%d}"}
+        )
     if not regime.permits(category):
-        allowed = ", ".join(regime.permitted_categories) or "none"
+        lang = (get_language() or "en").split("-")[0]
+        allowed = ", ".join(regime.permitted_categories) or _("none")
         raise RowError(
             "category",
-            f"{SubscriberCategory(category).label} subscribers are not permitted under the regime "
-            f"'{regime.name_en}' in force on {start:%Y-%m-%d} (it permits: {allowed})",
+            # Translators: %(category)s is a kind of subscriber (e.g. Freelancer); %(allowed)s lists
+            # the categories' values in English (e.g. it_company, bank).
+            _(
+                "%(category)s subscribers are not permitted under the regime '%(regime)s' in force "
+                "on %(day)s (it permits: %(allowed)s)"
+            )
+            % {
+                "category": _(SubscriberCategory(category).label),
+                "regime": str(getattr(regime, f"name_{lang}", "") or regime.name_en),
+                "day": f"{start:%Y-%m-%d}",
+                "allowed": allowed,
+            },
         )
     return regime
 
@@ -241,26 +280,33 @@ def clean_subscriber(row: dict[str, Any], regimes: Regimes) -> SubscriberData:
     ):
         raise RowError(
             "subscriber_type",
-            f"an individual's category is individual or freelancer, not {category}",
+            # Translators: individual and freelancer are values of the category column; keep them.
+            _("an individual's category is individual or freelancer, not %(category)s")
+            % {"category": category},
         )
     if kind == HolderType.ORGANISATION and category == SubscriberCategory.INDIVIDUAL:
-        raise RowError("subscriber_type", "category individual needs subscriber_type individual")
+        raise RowError(
+            "subscriber_type",
+            # Translators: category, subscriber_type and individual are a file's column names and
+            # value; keep them in English.
+            _("category individual needs subscriber_type individual"),
+        )
     name = clean_name(row.get("name"), "name")
     cnic_raw = str(row.get("cnic") or "").strip()
     ntn_raw = str(row.get("ntn") or "").strip()
     if cnic_raw and ntn_raw:
-        raise RowError("cnic", "give cnic or ntn, not both")
+        raise RowError("cnic", _("give cnic or ntn, not both"))
     if not cnic_raw and not ntn_raw:
-        raise RowError("cnic", "give a cnic (individuals) or an ntn (organisations)")
+        raise RowError("cnic", _("give a cnic (individuals) or an ntn (organisations)"))
     if ntn_raw and kind == HolderType.INDIVIDUAL:
-        raise RowError("cnic", "an individual is identified by a CNIC")
+        raise RowError("cnic", _("an individual is identified by a CNIC"))
     identity_kind = IdentityKind.CNIC if cnic_raw else IdentityKind.NTN
     identity = clean_cnic(cnic_raw) if cnic_raw else clean_ntn(ntn_raw)
     start = clean_date(row.get("start_date"), "start_date", required=True)
     assert start is not None
     end = clean_date(row.get("end_date"), "end_date", required=False)
     if end is not None and end < start:
-        raise RowError("end_date", "before start_date")
+        raise RowError("end_date", _("before start_date"))
     regime = check_category_permitted(regimes, category, start)
     return SubscriberData(
         ref=ref,
@@ -311,9 +357,9 @@ def clean_endpoint(row: dict[str, Any], *, ref_required: bool = True) -> Endpoin
     prefix_raw = str(row.get("prefix") or "").strip()
     msisdn_raw = str(row.get("msisdn") or "").strip()
     if prefix_raw and msisdn_raw:
-        raise RowError("prefix", "give prefix or msisdn, not both")
+        raise RowError("prefix", _("give prefix or msisdn, not both"))
     if not prefix_raw and not msisdn_raw:
-        raise RowError("prefix", "give a prefix or an msisdn")
+        raise RowError("prefix", _("give a prefix or an msisdn"))
     holder_type = clean_holder_type(row.get("holder_type"), "holder_type")
     holder_name = clean_name(row.get("holder_name"), "holder_name")
     sub = str(row.get("subscriber_ref") or "").strip()
@@ -321,9 +367,9 @@ def clean_endpoint(row: dict[str, Any], *, ref_required: bool = True) -> Endpoin
     subscriber_ref = clean_ref(sub, "subscriber_ref") if sub else None
     delegated_from = clean_ref(parent, "delegated_from") if parent else None
     if delegated_from is not None and msisdn_raw:
-        raise RowError("delegated_from", "only a prefix can be delegated from another")
+        raise RowError("delegated_from", _("only a prefix can be delegated from another"))
     if delegated_from is not None and delegated_from == ref:
-        raise RowError("delegated_from", "a registration cannot be delegated from itself")
+        raise RowError("delegated_from", _("a registration cannot be delegated from itself"))
     if prefix_raw:
         network, version, length, start, end = clean_prefix(prefix_raw)
         return EndpointData(
