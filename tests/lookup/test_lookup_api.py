@@ -240,3 +240,12 @@ def test_the_home_page_says_when_an_address_is_an_organisation_s_not_a_provider_
     page = Client().get("/", {"q": "2400:ca00:10::1"}).content.decode()
     assert "Registered, not a licensed provider" in page
     assert "IP-registration portal" in page and 'data-status="not_licensed"' in page
+
+
+def test_an_urdu_answer_keeps_an_address_in_its_own_order(registered: dict[str, Any]) -> None:
+    """Right to left, "2400:ca00:10::/48" would be shown reordered without an isolate."""
+    page = Client().get("/ur/", {"q": "2400:ca00:10::1"}).content.decode()
+    assert 'dir="auto"' in page  # the search field follows what is typed
+    assert "<bdi>2400:ca00:10::/48، " in page and "حامل: Indus Code Works" in page
+    english = Client().get("/", {"q": "2400:ca00:10::1"}).content.decode()
+    assert "<bdi>" not in english and "2400:ca00:10::/48, " in english

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from cvas.accounts.principal import Principal
 from cvas.core import pii
@@ -437,7 +438,9 @@ def verify_address(text: str) -> AddressVerification:
         declared = declared_gateway(version, value)
         if declared is not None:
             prefix, licence = declared
-            matched = f"{prefix}, a gateway prefix declared in its licence application"
+            matched = _("%(prefix)s, a gateway prefix declared in its licence application") % {
+                "prefix": prefix
+            }
             return AddressVerification(
                 query=address, matched=matched, licence=licence, registered=True
             )
@@ -447,5 +450,9 @@ def verify_address(text: str) -> AddressVerification:
         if rec.licence_id is not None
         else None
     )
-    matched = f"{rec.prefix}, {rec.handle}, held by {rec.holder.name}"
+    matched = _("%(prefix)s, %(handle)s, held by %(holder)s") % {
+        "prefix": rec.prefix,
+        "handle": rec.handle,
+        "holder": rec.holder.name,
+    }
     return AddressVerification(query=address, matched=matched, licence=licence, registered=True)

@@ -7,7 +7,8 @@ from typing import Any
 from django import template
 from django.db import models
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.html import format_html
+from django.utils.translation import get_language_bidi, gettext
 
 from cvas.accounts.choices import MembershipRole, OrganisationKind, StaffRole
 from cvas.licensing.choices import (
@@ -63,6 +64,15 @@ def licence_number(licence: Any) -> str:
     """{{ licence|licence_number }}: its official number, or "not published" in the page's language
     (`Licence.display_number` says it in English, for the API and the e-mails)."""
     return str(getattr(licence, "number", "") or gettext("not published"))
+
+
+@register.filter
+def isolate(value: Any) -> Any:
+    """On a right-to-left page, text set apart from the sentence around it (`<bdi>`): an address,
+    a prefix or a Latin name inside an Urdu sentence keeps its own order. Unchanged otherwise."""
+    if not get_language_bidi():
+        return value
+    return format_html("<bdi>{}</bdi>", value)
 
 
 @register.filter
