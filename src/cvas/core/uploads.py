@@ -57,9 +57,8 @@ class RequestSizeMiddleware:
         return self.get_response(request)
 
 
-def check_text(stream: IO[bytes], *, size: int, limit: int, field: str = "file") -> None:
-    """Refuse what is not a text file (CSV) within the limit: empty, too large, or binary
-    (a NUL byte, or not UTF-8, in its first 64 KiB)."""
+def check_size(*, size: int, limit: int, field: str = "file") -> None:
+    """Refuse an empty upload, or one over `limit` bytes, naming the field."""
     if size <= 0:
         raise InvalidInput(
             _("%(field)s: the file is empty") % {"field": field},
@@ -72,6 +71,12 @@ def check_text(stream: IO[bytes], *, size: int, limit: int, field: str = "file")
             % {"field": field, "size": f"{size:,}", "limit": f"{limit:,}"},
             details=[{"field": field, "reason": f"larger than {limit} bytes"}],
         )
+
+
+def check_text(stream: IO[bytes], *, size: int, limit: int, field: str = "file") -> None:
+    """Refuse what is not a text file (CSV) within the limit: empty, too large, or binary
+    (a NUL byte, or not UTF-8, in its first 64 KiB)."""
+    check_size(size=size, limit=limit, field=field)
     stream.seek(0)
     head = stream.read(64 * 1024)
     stream.seek(0)

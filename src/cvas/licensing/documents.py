@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from cvas.core.errors import InvalidInput
+from cvas.core.uploads import check_size
 
 _SAFE = re.compile(r"[^\w.\- ()]+")
 _HEADER = re.compile(rb"^%PDF-[12]\.\d")
@@ -31,18 +32,7 @@ def safe_display_name(name: str) -> str:
 def check_pdf(stream: IO[bytes], *, size: int, field: str = "file") -> str:
     """Refuse anything that is not a PDF within the size limit; return its SHA-256."""
     limit = settings.DOCUMENT_MAX_BYTES
-    if size <= 0:
-        raise InvalidInput(
-            _("%(field)s: the file is empty") % {"field": field},
-            details=[{"field": field, "reason": "empty file"}],
-        )
-    if size > limit:
-        raise InvalidInput(
-            # Translators: %(size)s and %(limit)s are numbers of bytes, already formatted.
-            _("%(field)s: the file is %(size)s bytes; the limit is %(limit)s")
-            % {"field": field, "size": f"{size:,}", "limit": f"{limit:,}"},
-            details=[{"field": field, "reason": f"larger than {limit} bytes"}],
-        )
+    check_size(size=size, limit=limit, field=field)
     stream.seek(0)
     head = stream.read(1024)
     if not _HEADER.match(head):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -284,3 +285,25 @@ def application_missing(app: Application) -> list[dict[str, str]]:
                 }
             )
     return missing
+
+
+def declared_gateway(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> tuple[str, Licence] | None:
+    """The most specific gateway prefix declared in a licence's application that holds all of
+    `net`, with that licence: the answer for a licensee whose gateways are not (yet) in the
+    registry. A few hundred licences at most; read only when the registry has no answer."""
+    best: tuple[int, str, Licence] | None = None
+    rows = Licence.objects.select_related("holder", "regime", "application").exclude(
+        application=None
+    )
+    for lic in rows:
+        for text in (lic.application.gateway_prefixes if lic.application else None) or []:
+            try:
+                candidate = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                continue
+            inside = candidate.version == net.version and net.subnet_of(candidate)  # type: ignore[arg-type]
+            if inside and (best is None or candidate.prefixlen > best[0]):
+                best = (candidate.prefixlen, str(candidate), lic)
+    return (best[1], best[2]) if best else None

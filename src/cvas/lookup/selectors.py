@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from cvas.accounts.principal import Principal
 from cvas.core import pii
 from cvas.core.errors import Forbidden, InvalidInput, NotFound
+from cvas.licensing import selectors as licensing_selectors
 from cvas.lookup import netkeys
 from cvas.lookup.index import FULL, PUBLIC, AnyRecord, Holder, Record
 from cvas.lookup.runtime import RUNTIME, LicenceInfo, Snapshot
@@ -401,29 +402,6 @@ class AddressVerification:
         )
 
 
-def declared_gateway(version: int, value: int) -> tuple[str, Any] | None:
-    """The most specific gateway prefix declared in a licence's application that holds the
-    address, with that licence: the answer for a licensee whose gateways are not (yet) in the
-    registry. A few hundred licences at most; read only when the index has no answer."""
-    from cvas.licensing.models import Licence
-
-    address = ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
-    best: tuple[int, str, Any] | None = None
-    rows = Licence.objects.select_related("holder", "regime", "application").exclude(
-        application=None
-    )
-    for lic in rows:
-        for text in (lic.application.gateway_prefixes if lic.application else None) or []:
-            try:
-                net = ipaddress.ip_network(text, strict=False)
-            except ValueError:
-                continue
-            inside = net.version == version and address in net
-            if inside and (best is None or net.prefixlen > best[0]):
-                best = (net.prefixlen, str(net), lic)
-    return (best[1], best[2]) if best else None
-
-
 def verify_address(text: str) -> AddressVerification:
     """Is this address a licensed provider's or a registered organisation's? The registry's index
     answers (the public view: an individual's address is "not registered"); failing that, the
@@ -435,14 +413,19 @@ def verify_address(text: str) -> AddressVerification:
     snap = RUNTIME.snapshot()
     rec = find(PUBLIC_VIEW, snap, version, value)
     if rec is None:
-        declared = declared_gateway(version, value)
+        host = (
+            ipaddress.IPv4Network((value, 32))
+            if version == 4
+            else ipaddress.IPv6Network((value, 128))
+        )
+        declared = licensing_selectors.declared_gateway(host)
         if declared is not None:
-            prefix, licence = declared
+            prefix, declaring = declared
             matched = _("%(prefix)s, a gateway prefix declared in its licence application") % {
                 "prefix": prefix
             }
             return AddressVerification(
-                query=address, matched=matched, licence=licence, registered=True
+                query=address, matched=matched, licence=declaring, registered=True
             )
         return AddressVerification(query=address, matched=None, licence=None, registered=False)
     licence = (

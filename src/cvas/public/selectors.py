@@ -37,19 +37,12 @@ def verify_address(text: str) -> Any:
         from cvas.lookup.selectors import verify_address as lookup_verify
 
         return lookup_verify(str(net.network_address))
-    best: tuple[int, str, Licence] | None = None
-    licences = Licence.objects.select_related("holder", "application").exclude(application=None)
-    for lic in licences:
-        for prefix in lic.application.gateway_prefixes if lic.application else []:
-            candidate = ipaddress.ip_network(prefix, strict=False)
-            contains = candidate.version == net.version and net.subnet_of(candidate)  # type: ignore[arg-type]
-            if contains and (best is None or candidate.prefixlen > best[0]):
-                best = (candidate.prefixlen, str(candidate), lic)
+    best = licensing.declared_gateway(net)
     return Verification(
         query=str(net),
         kind="address",
-        matched=best[1] if best else None,
-        licence=best[2] if best else None,
+        matched=best[0] if best else None,
+        licence=best[1] if best else None,
     )
 
 
